@@ -1,0 +1,142 @@
+import { parseArgs } from 'node:util';
+import { ErrorCodes, ExitCodes, exitCodeFor, type ExitCode } from '../../protocol/src';
+import { Backend } from '../../server/src/backend';
+import { BerthError, errorMessage } from '../../server/src/errors';
+import { BERTH_VERSION } from '../../server/src/version';
+import type { CliIo, CommandSpec, OptionSpec } from './command';
+import { workloadCommands } from './commands/workloads';
+
+const COMMANDS: readonly CommandSpec<never>[] = [...workloadCommands];
+
+const GLOBAL_OPTIONS: Readonly<Record<string, OptionSpec>> = {
+  json: { type: 'boolean', description: 'print exactly one JSON document on stdout' },
+  'docker-host': { type: 'string', description: 'engine endpoint (wins over DOCKER_HOST)' },
+  verbose: { type: 'boolean', description: 'print progress on stderr' },
+  help: { type: 'boolean', description: 'show help' },
+};
+
+class UsageError extends Error {}
+
+/**
+ * Runs one `berth` invocation in-process over the same backend modules the extension uses.
+ * Returns the exit code; never throws.
+ */
+export async function runCli(argv: readonly string[], io: CliIo, env: NodeJS.ProcessEnv = process.env, signal?: AbortSignal): Promise<ExitCode> {
+  const json = argv.includes('--json');
+  try {
+    if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-v')) {
+      io.out(json ? JSON.stringify({ version: BERTH_VERSION }) : BERTH_VERSION);
+      return ExitCodes.Ok;
+    }
+    if (argv.length === 0 || argv[0] === '--help' || argv[0] === '-h' || argv[0] === 'help') {
+      io.out(helpText());
+      return ExitCodes.Ok;
+    }
+    const [resource, verb, ...rest] = argv;
+    const command = COMMANDS.find((c) => c.resource === resource && c.verb === verb);
+    if (!command) {
+      const known = COMMANDS.some((c) => c.resource === resource);
+      throw new UsageError(
+        known ? `Unknown command "${resource} ${verb ?? ''}". ${resourceHelp(resource ?? '')}` : `Unknown command "${argv.slice(0, 2).join(' ')}". Run "berth --help".`,
+      );
+    }
+    const optionSpecs = { ...GLOBAL_OPTIONS, ...(command.options ?? {}) };
+    let parsed: ReturnType<typeof parseArgs>;
+    try {
+      parsed = parseArgs({
+        args: [...rest],
+        options: Object.fromEntries(Object.entries(optionSpecs).map(([name, spec]) => [name, { type: spec.type }])),
+        allowPositionals: true,
+        strict: true,
+      });
+    } catch (error) {
+      throw new UsageError(`${errorMessage(error)}\nUsage: ${usageLine(command)}`);
+    }
+    if (parsed.values.help) {
+      io.out(commandHelp(command));
+      return ExitCodes.Ok;
+    }
+    const { min, max } = command.positionals;
+    if (parsed.positionals.length < min || parsed.positionals.length > max) {
+      throw new UsageError(`"berth ${command.resource} ${command.verb}" takes ${min === max ? min : `${min} to ${max}`} argument(s).\nUsage: ${usageLine(command)}`);
+    }
+    const dockerHost = parsed.values['docker-host'];
+    const backend = new Backend({ ...(typeof dockerHost === 'string' ? { dockerHost } : {}) }, env);
+    const verbose = parsed.values.verbose === true;
+    const result = await command.run(
+      { positionals: parsed.positionals, options: parsed.values as Record<string, string | boolean | undefined> },
+      backend,
+      {
+        signal: signal ?? new AbortController().signal,
+        progress: { report: (message, pct) => verbose && io.err(pct === undefined ? message : `${message} (${Math.round(pct)}%)`) },
+      },
+    );
+    if (json) io.out(JSON.stringify(result, null, 2));
+    else command.print(result, io);
+    return ExitCodes.Ok;
+  } catch (error) {
+    return reportError(error, json, io);
+  }
+}
+
+function reportError(error: unknown, json: boolean, io: CliIo): ExitCode {
+  let code: number;
+  let name: string;
+  let message: string;
+  let exit: ExitCode;
+  if (error instanceof UsageError) {
+    code = ErrorCodes.InvalidParams;
+    name = 'Usage';
+    message = error.message;
+    exit = ExitCodes.Usage;
+  } else if (error instanceof BerthError) {
+    code = error.code;
+    name = error.codeName;
+    message = error.message;
+    exit = exitCodeFor(error.code);
+  } else {
+    code = ErrorCodes.InternalError;
+    name = 'InternalError';
+    message = `berth failed unexpectedly: ${errorMessage(error)}`;
+    exit = ExitCodes.Failed;
+  }
+  if (json) io.out(JSON.stringify({ error: { code, name, message } }));
+  else io.err(`berth: ${message}`);
+  return exit;
+}
+
+function usageLine(c: CommandSpec<never>): string {
+  const opts = Object.keys(c.options ?? {}).map((o) => `[--${o}${c.options?.[o]?.type === 'string' ? ' V' : ''}]`);
+  return ['berth', c.resource, c.verb, c.args, ...opts, '[--json]'].filter(Boolean).join(' ');
+}
+
+function commandHelp(c: CommandSpec<never>): string {
+  const lines = [`Usage: ${usageLine(c)}`, '', c.summary, '', 'Options:'];
+  for (const [name, spec] of Object.entries({ ...(c.options ?? {}), ...GLOBAL_OPTIONS })) {
+    lines.push(`  --${name}${spec.type === 'string' ? ' V' : ''}`.padEnd(24) + spec.description);
+  }
+  return lines.join('\n');
+}
+
+function resourceHelp(resource: string): string {
+  const verbs = COMMANDS.filter((c) => c.resource === resource).map((c) => c.verb);
+  return `"berth ${resource}" takes: ${verbs.join(', ')}.`;
+}
+
+function helpText(): string {
+  const lines = [
+    `berth ${BERTH_VERSION}: Docker workload operations from scripts and CI.`,
+    '',
+    'Usage: berth <resource> <verb> [args] [--json]',
+    '',
+    'Commands:',
+    ...COMMANDS.map((c) => `  ${`${c.resource} ${c.verb} ${c.args}`.trimEnd().padEnd(44)}${c.summary}`),
+    '',
+    'Global options:',
+    ...Object.entries(GLOBAL_OPTIONS).map(([n, s]) => `  ${`--${n}${s.type === 'string' ? ' V' : ''}`.padEnd(22)}${s.description}`),
+    '',
+    'Exit codes: 0 ok, 1 failed, 2 usage, 3 busy, 4 not found, 5 rejected input, 6 engine unreachable.',
+    'Environment: DOCKER_HOST (engine endpoint), BERTH_STATE_DIR (where records are kept).',
+  ];
+  return lines.join('\n');
+}

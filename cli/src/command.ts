@@ -1,0 +1,31 @@
+import type { Backend } from '../../server/src/backend';
+import type { OperationContext } from '../../server/src/operation';
+
+export interface CliIo {
+  out(text: string): void;
+  err(text: string): void;
+}
+
+export interface OptionSpec {
+  readonly type: 'boolean' | 'string';
+  readonly description: string;
+}
+
+/** One `berth <resource> <verb>` command: argument shape, the work, and how to print it. */
+export interface CommandSpec<R = unknown> {
+  readonly resource: string;
+  readonly verb: string;
+  /** For example `<workload> <folder>`. */
+  readonly args: string;
+  readonly summary: string;
+  readonly positionals: { readonly min: number; readonly max: number };
+  readonly options?: Readonly<Record<string, OptionSpec>>;
+  run(input: CommandInput, backend: Backend, ctx: OperationContext): Promise<R>;
+  /** Human output for the result; --json prints the result itself instead. */
+  print(result: R, io: CliIo): void;
+}
+
+export interface CommandInput {
+  readonly positionals: readonly string[];
+  readonly options: Readonly<Record<string, string | boolean | undefined>>;
+}

@@ -1,0 +1,13 @@
+// The `berth` executable: runs the CLI in-process and sets the exit code.
+import { runCli } from './cli';
+
+const controller = new AbortController();
+process.once('SIGINT', () => controller.abort());
+process.once('SIGTERM', () => controller.abort());
+
+runCli(process.argv.slice(2), {
+  out: (text) => process.stdout.write(`${text}\n`),
+  err: (text) => process.stderr.write(`${text}\n`),
+}, process.env, controller.signal).then((code) => {
+  process.exitCode = code;
+});

@@ -1,0 +1,5 @@
+import type { Ctx } from '../../ctx';
+
+export function showLog(ctx: Ctx) {
+  return (): void => ctx.log.show();
+}

@@ -1,0 +1,27 @@
+import * as vscode from 'vscode';
+import type { Ctx } from '../ctx';
+import { restartBackend } from './backend/restartBackend';
+import { showLog } from './backend/showLog';
+import { copyWorkloadId } from './workloads/copyWorkloadId';
+import { refreshWorkloads, retryEngine } from './workloads/refreshWorkloads';
+import { restartWorkload, startWorkload, stopWorkload } from './workloads/lifecycle';
+import { showWorkloadLogs } from './workloads/showWorkloadLogs';
+
+export type CommandFactory = (ctx: Ctx) => (...args: unknown[]) => unknown;
+
+/** The one registration point: command ID → factory. IDs match package.json. */
+const COMMANDS: Readonly<Record<string, CommandFactory>> = {
+  'berth.showLog': showLog,
+  'berth.backend.restart': restartBackend,
+  'berth.workloads.refresh': refreshWorkloads,
+  'berth.engine.retry': retryEngine,
+  'berth.workloads.start': startWorkload,
+  'berth.workloads.stop': stopWorkload,
+  'berth.workloads.restart': restartWorkload,
+  'berth.workloads.copyId': copyWorkloadId,
+  'berth.workloads.showLogs': showWorkloadLogs,
+};
+
+export function registerCommands(ctx: Ctx): vscode.Disposable[] {
+  return Object.entries(COMMANDS).map(([id, factory]) => vscode.commands.registerCommand(id, factory(ctx)));
+}

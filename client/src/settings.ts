@@ -1,0 +1,16 @@
+import * as vscode from 'vscode';
+import type { BerthSettings } from '../../protocol/src';
+
+export const SECTION = 'berth';
+
+/** The settings the backend needs; empty strings mean "not set". */
+export function readBackendSettings(): BerthSettings {
+  const config = vscode.workspace.getConfiguration(SECTION);
+  const dockerHost = config.get<string>('dockerHost', '').trim();
+  const stateDir = config.get<string>('stateDir', '').trim();
+  return { ...(dockerHost ? { dockerHost } : {}), ...(stateDir ? { stateDir } : {}) };
+}
+
+export function affectsBackend(event: vscode.ConfigurationChangeEvent): boolean {
+  return event.affectsConfiguration(`${SECTION}.dockerHost`) || event.affectsConfiguration(`${SECTION}.stateDir`);
+}

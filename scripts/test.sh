@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Sets up everything and runs every test: unit, integration against a real Docker engine, and
+# tests inside a real VS Code (code-server in headless Chromium). Works on a fresh machine.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+echo "== setup"
+npm ci --no-audit --no-fund --loglevel=error
+scripts/ensure-engine.sh
+code_server="$(scripts/ensure-vscode-host.sh)"
+export BERTH_CODE_SERVER="$code_server"
+
+echo "== build"
+npm run --silent typecheck
+npm run --silent lint
+node esbuild.mjs
+node esbuild.mjs --tests
+npm run --silent package >/dev/null
+
+status=0
+echo "== unit tests"
+node --test --test-reporter=spec out/test/unit/ || status=1
+echo "== integration tests (real engine)"
+node --test --test-concurrency=1 --test-reporter=spec out/test/integration/ || status=1
+if [ -d out/test/vscode ]; then
+  echo "== VS Code tests (real VS Code)"
+  node --test --test-concurrency=1 --test-reporter=spec out/test/vscode/ || status=1
+fi
+exit $status

@@ -1,0 +1,70 @@
+import type { EngineStatus } from '../../protocol/src';
+import { Engine } from './engine/engine';
+import { resolveEndpoint, type EngineEndpoint } from './engine/endpoint';
+import { resolveStateDir } from './state/stateDir';
+import { WorkloadService } from './workloads/workloadService';
+
+export interface BackendSettings {
+  readonly dockerHost?: string;
+  readonly stateDir?: string;
+}
+
+/**
+ * The backend's services and their configuration, shared by the RPC server and the CLI so both
+ * run the same code. Holds no RPC or CLI types.
+ */
+export class Backend {
+  private currentEngine: Engine | undefined;
+  private endpointError: Error | undefined;
+  readonly workloads: WorkloadService;
+  stateDir: string;
+
+  constructor(private settings: BackendSettings, private readonly env: NodeJS.ProcessEnv = process.env) {
+    this.stateDir = resolveStateDir(settings.stateDir, env);
+    this.workloads = new WorkloadService(() => this.engine());
+    this.configureEngine();
+  }
+
+  /** The engine for the configured endpoint; throws the endpoint's error when it is invalid. */
+  engine(): Engine {
+    if (this.endpointError) throw this.endpointError;
+    if (!this.currentEngine) throw new Error('engine not configured');
+    return this.currentEngine;
+  }
+
+  /** The endpoint as configured, even when invalid (for messages). */
+  endpointUrl(): string {
+    return this.currentEngine?.endpoint.url ?? this.settings.dockerHost ?? this.env.DOCKER_HOST ?? 'unix:///var/run/docker.sock';
+  }
+
+  /** Applies new settings; returns true when the engine endpoint changed. */
+  updateSettings(settings: BackendSettings): boolean {
+    const before = this.currentEngine?.endpoint.url;
+    this.settings = settings;
+    this.stateDir = resolveStateDir(settings.stateDir, this.env);
+    this.configureEngine();
+    return this.currentEngine?.endpoint.url !== before || this.endpointError !== undefined;
+  }
+
+  async engineStatus(signal?: AbortSignal): Promise<EngineStatus> {
+    if (this.endpointError) {
+      const source = this.settings.dockerHost?.trim() ? 'setting' : this.env.DOCKER_HOST?.trim() ? 'DOCKER_HOST' : 'default';
+      return { reachable: false, endpoint: this.endpointUrl(), endpointSource: source, error: this.endpointError.message };
+    }
+    return this.engine().status(signal);
+  }
+
+  private configureEngine(): void {
+    let endpoint: EngineEndpoint;
+    try {
+      endpoint = resolveEndpoint(this.settings.dockerHost, this.env);
+    } catch (error) {
+      this.currentEngine = undefined;
+      this.endpointError = error as Error;
+      return;
+    }
+    this.endpointError = undefined;
+    if (this.currentEngine?.endpoint.url === endpoint.url) return;
+    this.currentEngine = new Engine(endpoint);
+  }
+}

@@ -1,0 +1,15 @@
+import type { Connection } from 'vscode-languageserver/node';
+import { ServerInfoRequest } from '../../../protocol/src';
+import type { Backend } from '../backend';
+import type { Log } from '../log';
+import { onRequest } from '../rpc';
+import { BERTH_VERSION } from '../version';
+
+export function registerServerHandlers(connection: Connection, log: Log, backend: Backend, readyMs: () => number): void {
+  onRequest(connection, log, ServerInfoRequest.type, () => ({
+    pid: process.pid,
+    version: BERTH_VERSION,
+    stateDir: backend.stateDir,
+    readyMs: readyMs(),
+  }));
+}
