@@ -17,6 +17,15 @@ node esbuild.mjs
 node esbuild.mjs --tests
 npm run --silent package >/dev/null
 
+export BERTH_TEST_RUN="run$$-$(date +%s)"
+cleanup_run() {
+  ids=$(docker ps -aq --filter "label=berth-test=$BERTH_TEST_RUN" 2>/dev/null || true)
+  [ -n "$ids" ] && docker rm -f $ids >/dev/null 2>&1 || true
+  vols=$(docker volume ls -q --filter "label=berth-test=$BERTH_TEST_RUN" 2>/dev/null || true)
+  [ -n "$vols" ] && docker volume rm -f $vols >/dev/null 2>&1 || true
+}
+trap cleanup_run EXIT
+
 status=0
 echo "== unit tests"
 node --test --test-reporter=spec out/test/unit/ || status=1
