@@ -4,7 +4,8 @@
 // remote, so data moves only through the engine's API.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Readable } from 'node:stream';
+import { Writable, type Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import Docker from 'dockerode';
 import type { EngineStatus } from '../../../protocol/src';
 import { BerthError, EngineUnreachableError } from '../errors';
@@ -49,6 +50,36 @@ export interface EngineEvent {
   readonly time?: number;
   readonly timeNano?: number;
   readonly Actor?: { readonly ID?: string; readonly Attributes?: Readonly<Record<string, string>> };
+}
+
+export interface ExecOptions {
+  readonly cmd: readonly string[];
+  readonly env?: readonly string[];
+  readonly user?: string;
+  readonly workingDir?: string;
+  /** Streamed to the process's stdin, which is closed when it ends. */
+  readonly stdin?: Readable;
+  /** Receives stdout as it arrives; otherwise stdout is collected (up to maxOutputBytes). */
+  readonly stdout?: Writable;
+  readonly signal?: AbortSignal;
+  /** Cap on collected stdout/stderr each; more is dropped and `truncated` set. Default 4 MiB. */
+  readonly maxOutputBytes?: number;
+}
+
+export interface ExecResult {
+  readonly exitCode: number;
+  readonly stdout: string;
+  readonly stderr: string;
+  readonly truncated: boolean;
+}
+
+export interface HelperContainerSpec {
+  readonly image: string;
+  readonly cmd: readonly string[];
+  readonly binds: readonly string[];
+  readonly labels: Readonly<Record<string, string>>;
+  readonly name?: string;
+  readonly user?: string;
 }
 
 export class Engine {
@@ -135,12 +166,155 @@ export class Engine {
     });
   }
 
+  /**
+   * Runs a command in a running container and waits for it to exit. stdin, when given, is
+   * streamed (never buffered) and closed at its end, so one exec can receive a whole tar.
+   */
+  exec(id: string, options: ExecOptions): Promise<ExecResult> {
+    return this.call(`Running ${options.cmd[0] ?? 'a command'} in container ${id}`, async (docker) => {
+      const container = docker.getContainer(id);
+      const exec = await container.exec({
+        Cmd: [...options.cmd],
+        AttachStdin: options.stdin !== undefined,
+        AttachStdout: true,
+        AttachStderr: true,
+        Tty: false,
+        ...(options.env ? { Env: [...options.env] } : {}),
+        ...(options.user ? { User: options.user } : {}),
+        ...(options.workingDir ? { WorkingDir: options.workingDir } : {}),
+        abortSignal: options.signal,
+      } as Docker.ExecCreateOptions);
+      const stream = (await exec.start({ hijack: true, stdin: options.stdin !== undefined, abortSignal: options.signal } as Docker.ExecStartOptions)) as unknown as NodeJS.ReadWriteStream & { destroy(): void };
+      const limit = options.maxOutputBytes ?? 4 * 1024 * 1024;
+      const stdoutCollector = new Collector(limit);
+      const stderrCollector = new Collector(limit);
+      const stdout = options.stdout ?? stdoutCollector;
+      const onAbort = () => stream.destroy();
+      options.signal?.addEventListener('abort', onAbort, { once: true });
+      try {
+        const finished = new Promise<void>((resolve, reject) => {
+          stream.once('end', resolve);
+          stream.once('close', resolve);
+          stream.once('error', reject);
+        });
+        docker.modem.demuxStream(stream, stdout, stderrCollector);
+        if (options.stdin) {
+          // Half-close after the last byte so the process sees EOF on stdin.
+          await pipeline(options.stdin, new Writable({
+            write: (chunk: Buffer, _enc, done) => (stream.write(chunk) ? done() : stream.once('drain', () => done())),
+            final: (done) => {
+              stream.end();
+              done();
+            },
+          }));
+        }
+        await finished;
+      } finally {
+        options.signal?.removeEventListener('abort', onAbort);
+      }
+      if (options.signal?.aborted) throw Object.assign(new Error('aborted'), { name: 'AbortError' });
+      let info = await exec.inspect();
+      for (let i = 0; info.Running && i < 100; i++) {
+        await new Promise((r) => setTimeout(r, 20));
+        info = await exec.inspect();
+      }
+      return {
+        exitCode: info.ExitCode ?? -1,
+        stdout: stdoutCollector.text(),
+        stderr: stderrCollector.text(),
+        truncated: stdoutCollector.truncated || stderrCollector.truncated,
+      };
+    });
+  }
+
+  /** A tar stream of `path` in the container (GET /containers/{id}/archive). */
+  getArchive(id: string, path: string, signal?: AbortSignal): Promise<Readable> {
+    return this.call(`Reading ${path} from container ${id}`, async (docker) => {
+      const stream = await docker.getContainer(id).getArchive({ path, abortSignal: signal } as { path: string });
+      return stream as unknown as Readable;
+    });
+  }
+
+  /** Extracts a tar stream into `path` in the container (PUT /containers/{id}/archive). */
+  putArchive(id: string, path: string, tar: Readable, signal?: AbortSignal): Promise<void> {
+    return this.call(`Writing into ${path} of container ${id}`, async (docker) => {
+      await docker.getContainer(id).putArchive(tar, { path, abortSignal: signal } as { path: string });
+    });
+  }
+
+  /**
+   * Creates a short-lived helper container (no network) that mounts `binds`; the caller starts
+   * it, execs into it and removes it in `finally`.
+   */
+  createHelperContainer(spec: HelperContainerSpec, signal?: AbortSignal): Promise<string> {
+    return this.call(`Creating a helper container from ${spec.image}`, async (docker) => {
+      const container = await docker.createContainer({
+        ...(spec.name ? { name: spec.name } : {}),
+        Image: spec.image,
+        Cmd: [...spec.cmd],
+        Labels: { ...spec.labels },
+        ...(spec.user ? { User: spec.user } : {}),
+        HostConfig: { NetworkMode: 'none', Binds: [...spec.binds], AutoRemove: false },
+        abortSignal: signal,
+      } as Docker.ContainerCreateOptions);
+      return container.id;
+    });
+  }
+
+  removeContainer(id: string, signal?: AbortSignal): Promise<void> {
+    return this.call(`Removing container ${id}`, async (docker) => {
+      try {
+        await docker.getContainer(id).remove({ force: true, v: false, abortSignal: signal } as object);
+      } catch (error) {
+        if ((error as { statusCode?: unknown }).statusCode === 404) return;
+        throw error;
+      }
+    });
+  }
+
+  /** Whether the image exists locally (no registry is ever contacted). */
+  async hasImage(image: string, signal?: AbortSignal): Promise<boolean> {
+    try {
+      await this.call(`Inspecting image ${image}`, (docker) => docker.getImage(image).inspect({ abortSignal: signal } as object));
+      return true;
+    } catch (error) {
+      if (error instanceof BerthError && error.codeName === 'NotFound') return false;
+      throw error;
+    }
+  }
+
   /** The engine's container event stream (newline-delimited JSON). The caller must destroy it. */
   containerEvents(signal?: AbortSignal): Promise<Readable> {
     return this.call('Subscribing to engine events', async (docker) => {
       const stream = await docker.getEvents({ filters: { type: ['container'] }, abortSignal: signal } as object);
       return stream as unknown as Readable;
     });
+  }
+}
+
+/** Collects a stream's bytes up to a cap (engine output we show or parse, never archives). */
+class Collector extends Writable {
+  private readonly chunks: Buffer[] = [];
+  private size = 0;
+  truncated = false;
+
+  constructor(private readonly limit: number) {
+    super();
+  }
+
+  override _write(chunk: Buffer, _encoding: BufferEncoding, done: (error?: Error | null) => void): void {
+    const room = this.limit - this.size;
+    if (room > 0) {
+      const part = chunk.length <= room ? chunk : chunk.subarray(0, room);
+      this.chunks.push(part);
+      this.size += part.length;
+    }
+    if (chunk.length > room) this.truncated = true;
+    done();
+  }
+
+  text(): string {
+    return Buffer.concat(this.chunks).toString('utf8');
   }
 }
 

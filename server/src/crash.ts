@@ -1,0 +1,18 @@
+/**
+ * The crash-test seam. With BERTH_CRASH_AT=<step> in the environment, the process SIGKILLs
+ * itself when it reaches that named step, so tests can prove every step is recoverable. Step
+ * names are the same ones the journals, progress messages and logs use; docs/ARCHITECTURE.md
+ * lists them. BERTH_CRASH_AT may name several steps separated by commas; BERTH_CRASH_SKIP=N
+ * lets the first N matches pass (to kill at the Nth repetition of a per-volume step).
+ */
+export function crashPoint(step: string, env: NodeJS.ProcessEnv = process.env): void {
+  const at = env.BERTH_CRASH_AT;
+  if (!at) return;
+  if (!at.split(',').map((s) => s.trim()).includes(step)) return;
+  const skip = Number(env.BERTH_CRASH_SKIP ?? '0');
+  if (skip > 0) {
+    env.BERTH_CRASH_SKIP = String(skip - 1);
+    return;
+  }
+  process.kill(process.pid, 'SIGKILL');
+}
