@@ -5,8 +5,9 @@ import { BerthError, errorMessage } from '../../server/src/errors';
 import { BERTH_VERSION } from '../../server/src/version';
 import type { CliIo, CommandSpec, OptionSpec } from './command';
 import { workloadCommands } from './commands/workloads';
+import { workspaceCommands } from './commands/workspace';
 
-const COMMANDS: readonly CommandSpec<never>[] = [...workloadCommands];
+const COMMANDS: readonly CommandSpec<never>[] = [...workloadCommands, ...workspaceCommands];
 
 const GLOBAL_OPTIONS: Readonly<Record<string, OptionSpec>> = {
   json: { type: 'boolean', description: 'print exactly one JSON document on stdout' },
@@ -64,7 +65,7 @@ export async function runCli(argv: readonly string[], io: CliIo, env: NodeJS.Pro
     const backend = new Backend({ ...(typeof dockerHost === 'string' ? { dockerHost } : {}) }, env);
     const verbose = parsed.values.verbose === true;
     const result = await command.run(
-      { positionals: parsed.positionals, options: parsed.values as Record<string, string | boolean | undefined> },
+      { positionals: parsed.positionals, options: parsed.values as Record<string, string | boolean | undefined>, io },
       backend,
       {
         signal: signal ?? new AbortController().signal,

@@ -3,6 +3,7 @@ import { Engine } from './engine/engine';
 import { resolveEndpoint, type EngineEndpoint } from './engine/endpoint';
 import { resolveStateDir } from './state/stateDir';
 import { WorkloadService } from './workloads/workloadService';
+import { WorkspaceService } from './workspace/workspaceService';
 
 export interface BackendSettings {
   readonly dockerHost?: string;
@@ -17,11 +18,13 @@ export class Backend {
   private currentEngine: Engine | undefined;
   private endpointError: Error | undefined;
   readonly workloads: WorkloadService;
+  readonly workspace: WorkspaceService;
   stateDir: string;
 
   constructor(private settings: BackendSettings, private readonly env: NodeJS.ProcessEnv = process.env) {
     this.stateDir = resolveStateDir(settings.stateDir, env);
     this.workloads = new WorkloadService(() => this.engine());
+    this.workspace = new WorkspaceService(() => this.engine(), this.workloads, () => this.stateDir);
     this.configureEngine();
   }
 

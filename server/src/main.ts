@@ -12,6 +12,7 @@ import { Backend, type BackendSettings } from './backend';
 import { registerEngineHandlers } from './handlers/engine';
 import { registerServerHandlers } from './handlers/server';
 import { registerWorkloadHandlers } from './handlers/workloads';
+import { registerWorkspaceHandlers } from './handlers/workspace';
 import type { Log } from './log';
 
 let readyMs = -1;
@@ -50,6 +51,7 @@ connection.onInitialize((params) => {
   const b = backend;
   registerServerHandlers(connection, log, b, () => readyMs);
   registerWorkloadHandlers(connection, log, b);
+  registerWorkspaceHandlers(connection, log, b);
   const engine = registerEngineHandlers(connection, log, b);
   connection.onNotification(SettingsChangedNotification.type, (raw) => {
     try {

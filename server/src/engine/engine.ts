@@ -192,12 +192,19 @@ export class Engine {
       const onAbort = () => stream.destroy();
       options.signal?.addEventListener('abort', onAbort, { once: true });
       try {
+        // Our own demultiplexer instead of modem.demuxStream, which ignores backpressure: a
+        // patch or archive streamed to a slower sink must not pile up in memory.
+        const demux = new Demultiplexer(stdout, stderrCollector);
         const finished = new Promise<void>((resolve, reject) => {
-          stream.once('end', resolve);
-          stream.once('close', resolve);
+          demux.once('finish', resolve);
+          demux.once('error', reject);
           stream.once('error', reject);
+          // A destroyed (aborted) or cut connection closes without 'end'; flush what arrived.
+          stream.once('close', () => {
+            if (!demux.writableEnded) demux.end();
+          });
         });
-        docker.modem.demuxStream(stream, stdout, stderrCollector);
+        (stream as unknown as Readable).pipe(demux);
         if (options.stdin) {
           // Half-close after the last byte so the process sees EOF on stdin.
           await pipeline(options.stdin, new Writable({
@@ -235,10 +242,15 @@ export class Engine {
     });
   }
 
-  /** Extracts a tar stream into `path` in the container (PUT /containers/{id}/archive). */
-  putArchive(id: string, path: string, tar: Readable, signal?: AbortSignal): Promise<void> {
+  /**
+   * Extracts a tar stream into `path` in the container (PUT /containers/{id}/archive).
+   * `copyUIDGID` makes the engine give the files to the container's configured user instead of
+   * the owners recorded in the tar.
+   */
+  putArchive(id: string, path: string, tar: Readable, signal?: AbortSignal, options: { copyUIDGID?: boolean } = {}): Promise<void> {
     return this.call(`Writing into ${path} of container ${id}`, async (docker) => {
-      await docker.getContainer(id).putArchive(tar, { path, abortSignal: signal } as { path: string });
+      const query = { path, abortSignal: signal, ...(options.copyUIDGID ? { copyUIDGID: '1' } : {}) };
+      await docker.getContainer(id).putArchive(tar, query as { path: string });
     });
   }
 
@@ -290,6 +302,57 @@ export class Engine {
       return stream as unknown as Readable;
     });
   }
+}
+
+/**
+ * Splits the engine's multiplexed exec stream (8-byte frame headers) into stdout and stderr,
+ * taking each frame's write callback only after the target has accepted it, so backpressure
+ * reaches the socket.
+ */
+class Demultiplexer extends Writable {
+  private pending: Buffer = Buffer.alloc(0);
+
+  constructor(private readonly stdout: Writable, private readonly stderr: Writable) {
+    super();
+  }
+
+  override _write(chunk: Buffer, _encoding: BufferEncoding, done: (error?: Error | null) => void): void {
+    this.pending = this.pending.length === 0 ? chunk : Buffer.concat([this.pending, chunk]);
+    const writes: Promise<void>[] = [];
+    while (this.pending.length >= 8) {
+      const size = this.pending.readUInt32BE(4);
+      if (this.pending.length < 8 + size) break;
+      const type = this.pending[0];
+      const payload = this.pending.subarray(8, 8 + size);
+      this.pending = this.pending.subarray(8 + size);
+      if (payload.length > 0) writes.push(writeTo(type === 2 ? this.stderr : this.stdout, payload));
+    }
+    Promise.all(writes).then(() => done(), (error: Error) => done(error));
+  }
+}
+
+function writeTo(target: Writable, data: Buffer): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (target.destroyed) {
+      reject(new Error('the output stream was closed'));
+      return;
+    }
+    const ok = target.write(data, (error) => (error ? reject(error) : undefined));
+    if (ok) {
+      resolve();
+      return;
+    }
+    const settle = (error?: Error) => {
+      target.off('drain', onDrain);
+      target.off('close', onClose);
+      if (error) reject(error);
+      else resolve();
+    };
+    const onDrain = () => settle();
+    const onClose = () => settle(new Error('the output stream was closed'));
+    target.once('drain', onDrain);
+    target.once('close', onClose);
+  });
 }
 
 /** Collects a stream's bytes up to a cap (engine output we show or parse, never archives). */
