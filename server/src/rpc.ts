@@ -23,7 +23,10 @@ export function onRequest<P, R>(
   type: RequestType<P, R, void>,
   handler: Handler<R>,
 ): void {
-  connection.onRequest(type, async (params: P, token: CancellationToken, workDone?: WorkDoneProgressReporter) => {
+  connection.onRequest(type, async (params: P, token: CancellationToken, attached?: WorkDoneProgressReporter) => {
+    // vscode-languageserver attaches a reporter only for its built-in requests; Berth's own
+    // requests carry `workDoneToken` in their params, so attach one from there.
+    const workDone = attached ?? workDoneFromParams(connection, params);
     const controller = new AbortController();
     const subscription = token.onCancellationRequested(() => controller.abort());
     if (token.isCancellationRequested) controller.abort();
@@ -62,4 +65,10 @@ export function toResponseError(error: unknown, method: string, log: Log): Respo
   return new ResponseError(ErrorCodes.InternalError, `Berth's backend failed unexpectedly in ${method}: ${errorMessage(error)}. The log has the details.`, {
     name: 'InternalError',
   });
+}
+
+function workDoneFromParams(connection: Connection, params: unknown): WorkDoneProgressReporter | undefined {
+  const token = typeof params === 'object' && params !== null ? (params as { workDoneToken?: unknown }).workDoneToken : undefined;
+  if (typeof token !== 'string' && typeof token !== 'number') return undefined;
+  return connection.window.attachWorkDoneProgress(token);
 }

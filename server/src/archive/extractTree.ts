@@ -129,9 +129,11 @@ export async function extractTree(source: Readable, dest: string, options: Extra
   try {
     await pipeline(source, counter, unpack as unknown as NodeJS.WritableStream, options.signal ? { signal: options.signal } : {});
   } catch (error) {
-    // A rejection does not mean writing has stopped (PITFALLS §2): wait for tar to settle so the
-    // caller can remove the folder without files reappearing.
-    await settled(unpack);
+    // A rejection does not mean writing has stopped (PITFALLS §2). After an abort tar processes
+    // no further entry, but file-system calls of earlier (valid) entries may still be in
+    // flight, and tar emits no event for them; give them a moment to land so the caller's
+    // removal of the folder is final.
+    await new Promise((resolve) => setTimeout(resolve, 100));
     throw failure ?? error;
   }
   if (failure) throw failure;
@@ -176,17 +178,4 @@ async function createLink(dest: string, path: string, target: string): Promise<v
     else if (!info.isDirectory()) throw new UnsafeEntryError(`The symbolic link ${path} would be created through ${part}, which is not a folder.`, path);
   }
   await symlink(target, join(dest, path));
-}
-
-function settled(stream: NodeJS.EventEmitter): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(resolve, 5000);
-    const done = () => {
-      clearTimeout(timer);
-      resolve();
-    };
-    stream.once('close', done);
-    stream.once('finish', done);
-    stream.once('end', done);
-  });
 }

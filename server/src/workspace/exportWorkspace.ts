@@ -163,19 +163,29 @@ async function checkRun(job: ExportJob, run: DiffRun, parser: ExportOutputParser
     default:
       break;
   }
-  if (method === 'container-git' && !(await isRunning(job))) {
+  if (method === 'container-git' && (await settlesStopped(job, run.exitCode))) {
     throw new ConflictError(l10n.t('{0} stopped during the export. Nothing in its repo was changed; start it and export again.', job.workload), { step });
   }
   const why = parser.problem ? ` (${parser.problem})` : '';
   throw new OperationFailedError(l10n.t('The export script ended with code {0}{1}: {2}', run.exitCode, why, stderr), { step, detail: String(run.exitCode) });
 }
 
-async function isRunning(job: ExportJob): Promise<boolean> {
-  try {
-    return (await job.engine.inspectContainer(job.containerId)).State.Running;
-  } catch (error) {
-    if (error instanceof BerthError && error.codeName === 'NotFound') return false;
-    throw error;
+/**
+ * Whether the container is (about to be) stopped. A stop kills exec'd processes (137) a moment
+ * before the engine records the new state, so a killed script waits up to 3 s for it.
+ */
+async function settlesStopped(job: ExportJob, exitCode: number): Promise<boolean> {
+  const killed = exitCode < 0 || exitCode >= 128;
+  const deadline = Date.now() + (killed ? 3000 : 0);
+  for (;;) {
+    try {
+      if (!(await job.engine.inspectContainer(job.containerId)).State.Running) return true;
+    } catch (error) {
+      if (error instanceof BerthError && error.codeName === 'NotFound') return true;
+      throw error;
+    }
+    if (Date.now() >= deadline) return false;
+    await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
 

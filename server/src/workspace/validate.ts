@@ -36,7 +36,7 @@ export function validateContainerPath(path: string, source: WorkspacePathSource 
   if (/[\0\n\r]/.test(path)) throw fail(l10n.t('holds a NUL or line break.'));
   if (!path.startsWith('/')) throw fail(l10n.t('must be absolute (start with /).'));
   if (path.length > 1024) throw fail(l10n.t('is longer than 1024 characters.'));
-  const trimmed = path.length > 1 ? path.replace(/\/+$/, '') : path;
+  const trimmed = path.replace(/\/+$/, '') || '/';
   if (trimmed.split('/').some((part) => part === '..' || part === '.')) throw fail(l10n.t('must not contain "." or ".." parts.'));
   const normalized = posix.normalize(trimmed);
   if (normalized === '/') throw fail(l10n.t('must not be the container\'s root folder.'));
