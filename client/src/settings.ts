@@ -14,3 +14,9 @@ export function readBackendSettings(): BerthSettings {
 export function affectsBackend(event: vscode.ConfigurationChangeEvent): boolean {
   return event.affectsConfiguration(`${SECTION}.dockerHost`) || event.affectsConfiguration(`${SECTION}.stateDir`);
 }
+
+/** `berth.workspace.path`: the repo path in containers without a `berth.workspace.path` label. */
+export function readWorkspacePath(): string | undefined {
+  const value = vscode.workspace.getConfiguration(SECTION).get<string>('workspace.path', '').trim();
+  return value || undefined;
+}

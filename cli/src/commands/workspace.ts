@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import * as l10n from '@vscode/l10n';
 import type { WorkspaceExportResult, WorkspaceImportResult } from '../../../protocol/src';
 import { InvalidParamsError } from '../../../server/src/errors';
 import type { ExportDestination } from '../../../server/src/workspace/workspaceService';
@@ -24,7 +25,7 @@ const exportCommand: CommandSpec<WorkspaceExportResult & { output?: string }> = 
     if (output) destination = { kind: 'file', path: output };
     else if (input.options.json === true) destination = { kind: 'discard' };
     else if (input.io?.stdout) destination = { kind: 'stream', stream: input.io.stdout };
-    else throw new InvalidParamsError('This output has no raw stdout; pass --output FILE.');
+    else throw new InvalidParamsError(l10n.t('This output has no raw stdout; pass --output FILE.'));
     const result = await backend.workspace.export(
       {
         workload,
@@ -39,11 +40,11 @@ const exportCommand: CommandSpec<WorkspaceExportResult & { output?: string }> = 
   print(result, io) {
     // Without --output the patch itself went to stdout: everything else goes to stderr.
     const say = result.output ? (t: string) => io.out(t) : (t: string) => io.err(t);
-    for (const warning of result.warnings) io.err(`warning: ${warning}`);
-    if (!result.output && !result.hasChanges) io.err('No changes.');
+    for (const warning of result.warnings) io.err(l10n.t('warning: {0}', warning));
+    if (!result.output && !result.hasChanges) io.err(l10n.t('No changes.'));
     if (!result.output) return;
-    say(`${result.files.length} changed file(s) in ${result.workload}:${result.path} since ${result.base.slice(0, 12)} (${result.baseSource}, ${result.method}); patch written to ${result.output}`);
-    for (const f of result.files) say(`${STATUS_LETTER[f.status] ?? '?'}  ${f.path}${f.binary ? '  (binary)' : ''}`);
+    say(l10n.t('{0} changed file(s) in {1}:{2} since {3} ({4}, {5}); patch written to {6}', result.files.length, result.workload, result.path, result.base.slice(0, 12), result.baseSource, result.method, result.output));
+    for (const f of result.files) say(`${STATUS_LETTER[f.status] ?? '?'}  ${f.path}${f.binary ? `  ${l10n.t('(binary)')}` : ''}`);
   },
 };
 
@@ -64,7 +65,7 @@ const importCommand: CommandSpec<WorkspaceImportResult> = {
     const [workload = '', dir = ''] = input.positionals;
     const mode = input.options.mode;
     if (mode !== undefined && mode !== 'tracked' && mode !== 'full_copy') {
-      throw new InvalidParamsError(`--mode must be tracked or full_copy, not "${String(mode)}".`);
+      throw new InvalidParamsError(l10n.t('--mode must be tracked or full_copy, not "{0}".', String(mode)));
     }
     return backend.workspace.import(
       {
@@ -80,10 +81,12 @@ const importCommand: CommandSpec<WorkspaceImportResult> = {
     );
   },
   print(result, io) {
-    for (const warning of result.warnings) io.err(`warning: ${warning}`);
+    for (const warning of result.warnings) io.err(l10n.t('warning: {0}', warning));
     const size = (result.bytes / 1048576).toFixed(1);
-    io.out(`Imported ${result.entries} entries (${size} MiB, ${result.mode}) into ${result.workload}:${result.path}${result.branch ? ` on branch ${result.branch}` : ''}${result.readOnly ? ', read-only' : ''}.`);
-    io.out(result.base ? `Base for export: ${result.base}` : 'No base recorded (the repo has no commits).');
+    io.out(l10n.t('Imported {0} entries ({1} MiB, {2}) into {3}:{4}.', result.entries, size, result.mode, result.workload, result.path));
+    if (result.branch) io.out(l10n.t('Checked out the new branch {0}.', result.branch));
+    if (result.readOnly) io.out(l10n.t('The copy is read-only.'));
+    io.out(result.base ? l10n.t('Base for export: {0}', result.base) : l10n.t('No base recorded (the repo has no commits).'));
   },
 };
 

@@ -6,6 +6,8 @@ import { copyWorkloadId } from './workloads/copyWorkloadId';
 import { refreshWorkloads, retryEngine } from './workloads/refreshWorkloads';
 import { restartWorkload, startWorkload, stopWorkload } from './workloads/lifecycle';
 import { showWorkloadLogs } from './workloads/showWorkloadLogs';
+import { exportWorkspaceChanges } from './workspace/exportChanges';
+import { importLocalRepository } from './workspace/importRepository';
 
 export type CommandFactory = (ctx: Ctx) => (...args: unknown[]) => unknown;
 
@@ -20,6 +22,8 @@ const COMMANDS: Readonly<Record<string, CommandFactory>> = {
   'berth.workloads.restart': restartWorkload,
   'berth.workloads.copyId': copyWorkloadId,
   'berth.workloads.showLogs': showWorkloadLogs,
+  'berth.workspace.export': exportWorkspaceChanges,
+  'berth.workspace.import': importLocalRepository,
 };
 
 export function registerCommands(ctx: Ctx): vscode.Disposable[] {

@@ -32,14 +32,14 @@ export function resolveRepoPath(
 /** An absolute, normalized POSIX path other than `/`, on one line. */
 export function validateContainerPath(path: string, source: WorkspacePathSource | 'param' = 'param'): string {
   const from = source === 'label' ? l10n.t('the container label {0}', WORKSPACE_PATH_LABEL) : source === 'setting' ? l10n.t('the setting {0}', 'berth.workspace.path') : l10n.t('the request');
-  const fail = (why: string) => new RejectedError(l10n.t('The repo path "{0}" from {1} {2}', path, from, why), { path });
-  if (/[\0\n\r]/.test(path)) throw fail(l10n.t('holds a NUL or line break.'));
-  if (!path.startsWith('/')) throw fail(l10n.t('must be absolute (start with /).'));
-  if (path.length > 1024) throw fail(l10n.t('is longer than 1024 characters.'));
+  const fail = (message: string) => new RejectedError(message, { path });
+  if (/[\0\n\r]/.test(path)) throw fail(l10n.t('The repo path "{0}" (from {1}) holds a NUL or a line break.', path, from));
+  if (!path.startsWith('/')) throw fail(l10n.t('The repo path "{0}" (from {1}) must be absolute (start with /).', path, from));
+  if (path.length > 1024) throw fail(l10n.t('The repo path "{0}" (from {1}) is longer than 1024 characters.', path, from));
   const trimmed = path.replace(/\/+$/, '') || '/';
-  if (trimmed.split('/').some((part) => part === '..' || part === '.')) throw fail(l10n.t('must not contain "." or ".." parts.'));
+  if (trimmed.split('/').some((part) => part === '..' || part === '.')) throw fail(l10n.t('The repo path "{0}" (from {1}) must not contain "." or ".." parts.', path, from));
   const normalized = posix.normalize(trimmed);
-  if (normalized === '/') throw fail(l10n.t('must not be the container\'s root folder.'));
+  if (normalized === '/') throw fail(l10n.t('The repo path "{0}" (from {1}) must not be the container\'s root folder.', path, from));
   return normalized;
 }
 

@@ -174,7 +174,7 @@ export class WorkspaceService {
     }
     const mode = request.mode ?? 'tracked';
     const branch = request.branch === undefined ? undefined : validateBranchName(request.branch);
-    const from = request.from === undefined ? undefined : validateRevision(request.from, l10n.t('--from'));
+    const from = request.from === undefined ? undefined : validateRevision(request.from, '--from');
     const workload = await this.workloads.resolve(request.workload, ctx.signal);
     const { path, source } = resolveRepoPath(request.path, workload.labels, request.defaultPath);
     this.requireRunning(workload);
