@@ -220,9 +220,11 @@ export class Engine {
         options.signal?.removeEventListener('abort', onAbort);
       }
       if (options.signal?.aborted) throw Object.assign(new Error('aborted'), { name: 'AbortError' });
+      // The stream ends when the process exits, a moment before the engine records its exit
+      // code: poll soon, then back off (at most about 2 s in all).
       let info = await exec.inspect();
       for (let i = 0; info.Running && i < 100; i++) {
-        await new Promise((r) => setTimeout(r, 20));
+        await new Promise((r) => setTimeout(r, Math.min(20, 2 + i * 2)));
         info = await exec.inspect();
       }
       return {

@@ -55,10 +55,13 @@ cd -- "$repo" || exit 4
 here=$(pwd -P)
 # The user asked for this repo; let git read it even when another user owns the files.
 export GIT_CONFIG_COUNT=1 GIT_CONFIG_KEY_0=safe.directory GIT_CONFIG_VALUE_0="$here"
-top=$(git rev-parse --show-toplevel 2>/dev/null) || exit 5
+# One git call for everything about the repo's layout (each spawn costs; exports should not).
+info=$(git rev-parse --show-toplevel --absolute-git-dir --git-path index --git-path objects 2>/dev/null) || exit 5
+{ IFS= read -r top; IFS= read -r gitdir; IFS= read -r idx; IFS= read -r objects; } <<EOF
+$info
+EOF
 if [ "$top" != "$here" ]; then printf '%s\n' "$top" >&2; exit 6; fi
 if [ -e .berth-import-incomplete ]; then exit 7; fi
-gitdir=$(git rev-parse --absolute-git-dir) || exit 5
 
 verify() { git rev-parse -q --verify "$1^{commit}" 2>/dev/null; }
 record=- warn=
@@ -94,8 +97,6 @@ mkdir -m 700 -- "$tmp" || exit 9
 made=1
 echo $$ > "$tmp/pid" && mkdir -- "$tmp/objects" || exit 9
 
-idx=$(git rev-parse --git-path index) || exit 5
-objects=$(git rev-parse --git-path objects) || exit 5
 case $idx in /*) ;; *) idx=$here/$idx ;; esac
 case $objects in /*) ;; *) objects=$here/$objects ;; esac
 if [ -f "$idx" ]; then

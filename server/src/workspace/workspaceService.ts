@@ -19,7 +19,7 @@ import type { Engine } from '../engine/engine';
 import { BerthError, ConflictError, InvalidParamsError, NotFoundError, RejectedError } from '../errors';
 import { acquireLock } from '../locks';
 import type { OperationContext } from '../operation';
-import { fsyncDir, TEMP_SUFFIX } from '../state/atomicFile';
+import { TEMP_SUFFIX } from '../state/atomicFile';
 import type { WorkloadService } from '../workloads/workloadService';
 import { applyPatchToRepo } from './applyLocal';
 import { runExport } from './exportWorkspace';
@@ -152,8 +152,9 @@ export class WorkspaceService {
         });
         await sweepExports(stateDir, exportId).catch(() => undefined);
       } else if (destination.kind === 'file') {
+        // The rename makes the file appear whole or not at all; an export is reproducible, so
+        // it is not fsynced for power loss.
         await rename(patchFile, destination.path);
-        await fsyncDir(dirname(destination.path)).catch(() => undefined);
       } else if (destination.kind === 'stream') {
         await copyToStream(patchFile, destination.stream);
       }
