@@ -197,7 +197,12 @@ export class Engine {
         const demux = new Demultiplexer(stdout, stderrCollector);
         const finished = new Promise<void>((resolve, reject) => {
           demux.once('finish', resolve);
-          demux.once('error', reject);
+          // A failing sink (disk full) must also cut the connection, or the process in the
+          // container would block forever on a full pipe.
+          demux.once('error', (error) => {
+            stream.destroy();
+            reject(error);
+          });
           stream.once('error', reject);
           // A destroyed (aborted) or cut connection closes without 'end'; flush what arrived.
           stream.once('close', () => {

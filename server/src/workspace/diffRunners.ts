@@ -1,6 +1,7 @@
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Readable } from 'node:stream';
 import * as l10n from '@vscode/l10n';
 import type { WorkspaceChangedFile } from '../../../protocol/src';
 import { extractTree, IncompleteExtractionError, UnsafeEntryError } from '../archive/extractTree';
@@ -81,7 +82,7 @@ export async function diffOnCopy(
     const repo = join(work, 'repo');
     await mkdir(home, { mode: 0o700 });
     ctx.progress.report(l10n.t('Copying {0} out of the container', containerPath));
-    let archive;
+    let archive: Readable;
     try {
       // "/." copies the folder's contents even when the path is a symbolic link to it.
       archive = await engine.getArchive(containerId, `${containerPath}/.`, ctx.signal);
