@@ -26,6 +26,8 @@ export function packTree(options: PackTreeOptions): Readable {
       portable: true,
       noDirRecurse: true,
       follow: false,
+      // Many small files: tar's per-file open/read/close dominate, so keep more in flight.
+      jobs: 16,
       onWriteEntry: (entry) => {
         if (entry.stat) entry.stat.mode &= ~0o6000;
         options.onEntry?.(entry.path, entry.type === 'File' ? (entry.stat?.size ?? 0) : 0);
