@@ -96,3 +96,11 @@ describe('extractTree (a container\'s archive, untrusted)', () => {
     assert.equal(existsSync(join('/tmp', marker)), false);
   });
 });
+
+describe('extractTree integrity', () => {
+  it('refuses an archive cut off at an entry boundary (no end marker)', async () => {
+    const dest = target();
+    const cut = Readable.from([Buffer.concat([entry('./', '5'), entry('./a.txt', '0', { body: 'complete entry' })])]);
+    await assert.rejects(extractTree(cut, dest, { strip: 1 }), /ended early/);
+  });
+});

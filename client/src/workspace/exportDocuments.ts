@@ -7,15 +7,19 @@ export const WORKSPACE_SCHEME = 'berth-workspace';
 
 export type Side = 'base' | 'new';
 
-/** `berth-workspace:/<exportId>/<side>/<path in the repo>`: the path keeps the file's name and type. */
+/**
+ * `berth-workspace://<exportId>/<path in the repo>?side=base|new`. Both sides share the file's own
+ * path (the diff view calls a change whose sides have different paths a rename, and labels it
+ * with the path), and the file name keeps its language.
+ */
 export function exportUri(exportId: string, side: Side, path: string): vscode.Uri {
-  return vscode.Uri.from({ scheme: WORKSPACE_SCHEME, path: `/${exportId}/${side}/${path}` });
+  return vscode.Uri.from({ scheme: WORKSPACE_SCHEME, authority: exportId, path: `/${path}`, query: `side=${side}` });
 }
 
 function parse(uri: vscode.Uri): { exportId: string; side: Side; path: string } | undefined {
-  const match = /^\/([0-9a-f]+)\/(base|new)\/(.+)$/s.exec(uri.path);
-  if (!match) return undefined;
-  return { exportId: match[1] ?? '', side: match[2] as Side, path: match[3] ?? '' };
+  const side = /^side=(base|new)$/.exec(uri.query)?.[1] as Side | undefined;
+  if (!/^[0-9a-f]+$/.test(uri.authority) || !side || uri.path.length < 2) return undefined;
+  return { exportId: uri.authority, side, path: uri.path.slice(1) };
 }
 
 /**

@@ -119,9 +119,13 @@ export async function extractTree(source: Readable, dest: string, options: Extra
     }
   };
 
+  // The last 1024 bytes seen: a complete archive ends with two zero blocks. A stream cut at an
+  // entry boundary would otherwise extract "successfully" with files missing.
+  let tail: Buffer = Buffer.alloc(0);
   const counter = new PassThrough({
     transform(chunk: Buffer, _encoding, done) {
       bytes += chunk.length;
+      tail = Buffer.concat([tail, chunk.subarray(Math.max(0, chunk.length - 1024))]).subarray(-1024);
       options.onProgress?.(bytes);
       done(null, chunk);
     },
@@ -137,6 +141,9 @@ export async function extractTree(source: Readable, dest: string, options: Extra
     throw failure ?? error;
   }
   if (failure) throw failure;
+  if (tail.length < 1024 || tail.some((byte) => byte !== 0)) {
+    throw new IncompleteExtractionError(`The archive ended early (after ${bytes} bytes, without its end marker).`, dest);
+  }
   if (problems.length > 0) {
     throw new IncompleteExtractionError(`The copy is incomplete: ${problems.slice(0, 3).join('; ')}`, dest);
   }

@@ -68,6 +68,13 @@ export async function runExport(job: ExportJob, ctx: OperationContext): Promise<
       ctx.progress.report(l10n.t('Computing the changes in {0} with the container\'s git', job.workload));
       run = await diffInContainer(job.engine, job.containerId, args, parser, ctx);
       await endParser(parser);
+      if (!parser.header && (run.exitCode === ExportExit.NoShell126 || run.exitCode === ExportExit.NoShell127)) {
+        // The engine also answers 126 when it could not start the process at all (a failed
+        // fork on a loaded machine): try once more before concluding that there is no sh.
+        parser = new ExportOutputParser(out);
+        run = await diffInContainer(job.engine, job.containerId, args, parser, ctx);
+        await endParser(parser);
+      }
       const fallbackWhy = fallbackReason(run, parser);
       if (fallbackWhy) {
         // Nothing reached the patch file: the parser forwards bytes only after a valid header.
