@@ -25,6 +25,8 @@ const common = {
   format: 'cjs',
   sourcemap: production ? false : 'linked',
   minify: production,
+  // Error class names appear in logs and in error data; keep them readable when minified.
+  keepNames: true,
   logLevel: 'warning',
   external: ['vscode', ...optionalNative],
   define: { __BERTH_VERSION__: JSON.stringify(version) },
