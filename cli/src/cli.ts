@@ -4,9 +4,10 @@ import { Backend } from '../../server/src/backend';
 import { BerthError, errorMessage } from '../../server/src/errors';
 import { BERTH_VERSION } from '../../server/src/version';
 import type { CliIo, CommandSpec, OptionSpec } from './command';
+import { pluginCommands } from './commands/plugins';
 import { workloadCommands } from './commands/workloads';
 
-const COMMANDS: readonly CommandSpec<never>[] = [...workloadCommands];
+const COMMANDS: readonly CommandSpec<never>[] = [...workloadCommands, ...pluginCommands];
 
 const GLOBAL_OPTIONS: Readonly<Record<string, OptionSpec>> = {
   json: { type: 'boolean', description: 'print exactly one JSON document on stdout' },
@@ -84,6 +85,7 @@ function reportError(error: unknown, json: boolean, io: CliIo): ExitCode {
   let name: string;
   let message: string;
   let exit: ExitCode;
+  let data: Readonly<Record<string, string>> = {};
   if (error instanceof UsageError) {
     code = ErrorCodes.InvalidParams;
     name = 'Usage';
@@ -94,13 +96,14 @@ function reportError(error: unknown, json: boolean, io: CliIo): ExitCode {
     name = error.codeName;
     message = error.message;
     exit = exitCodeFor(error.code);
+    data = error.extra as Readonly<Record<string, string>>;
   } else {
     code = ErrorCodes.InternalError;
     name = 'InternalError';
     message = `berth failed unexpectedly: ${errorMessage(error)}`;
     exit = ExitCodes.Failed;
   }
-  if (json) io.out(JSON.stringify({ error: { code, name, message } }));
+  if (json) io.out(JSON.stringify({ error: { code, name, message, ...data } }));
   else io.err(`berth: ${message}`);
   return exit;
 }
@@ -136,7 +139,8 @@ function helpText(): string {
     ...Object.entries(GLOBAL_OPTIONS).map(([n, s]) => `  ${`--${n}${s.type === 'string' ? ' V' : ''}`.padEnd(22)}${s.description}`),
     '',
     'Exit codes: 0 ok, 1 failed, 2 usage, 3 busy, 4 not found, 5 rejected input, 6 engine unreachable.',
-    'Environment: DOCKER_HOST (engine endpoint), BERTH_STATE_DIR (where records are kept).',
+    'Environment: DOCKER_HOST (engine endpoint), BERTH_STATE_DIR (where records are kept),',
+    '  BERTH_PLUGINS_ROOT (default plugin root), BERTH_HELPER_IMAGE (helper image for workloads without a shell).',
   ];
   return lines.join('\n');
 }

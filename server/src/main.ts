@@ -10,6 +10,7 @@ import {
 } from '../../protocol/src';
 import { Backend, type BackendSettings } from './backend';
 import { registerEngineHandlers } from './handlers/engine';
+import { registerPluginHandlers } from './handlers/plugins';
 import { registerServerHandlers } from './handlers/server';
 import { registerWorkloadHandlers } from './handlers/workloads';
 import type { Log } from './log';
@@ -50,6 +51,7 @@ connection.onInitialize((params) => {
   const b = backend;
   registerServerHandlers(connection, log, b, () => readyMs);
   registerWorkloadHandlers(connection, log, b);
+  registerPluginHandlers(connection, log, b);
   const engine = registerEngineHandlers(connection, log, b);
   connection.onNotification(SettingsChangedNotification.type, (raw) => {
     try {
@@ -78,7 +80,14 @@ function settingsFrom(raw: unknown): BackendSettings {
   const str = (v: unknown) => (typeof v === 'string' && v.trim() !== '' ? v : undefined);
   const dockerHost = str(o.dockerHost);
   const stateDir = str(o.stateDir);
-  return { ...(dockerHost ? { dockerHost } : {}), ...(stateDir ? { stateDir } : {}) };
+  const pluginsRoot = str(o.pluginsRoot);
+  const helperImage = str(o.helperImage);
+  return {
+    ...(dockerHost ? { dockerHost } : {}),
+    ...(stateDir ? { stateDir } : {}),
+    ...(pluginsRoot ? { pluginsRoot } : {}),
+    ...(helperImage ? { helperImage } : {}),
+  };
 }
 
 function configureL10n(options: BerthInitializationOptions): void {

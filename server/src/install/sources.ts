@@ -1,0 +1,60 @@
+import { createHash } from 'node:crypto';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { readJsonFile, writeJsonAtomic } from '../state/atomicFile';
+import { isPluginName } from './names';
+
+/**
+ * Which local folder each plugin of a workload was last installed from, so "Reinstall" works
+ * for plugins installed by the extension or the CLI alike. One small file per workload identity
+ * under <stateDir>/plugins/, written atomically while the workload's lock is held. The container
+ * stays the source of truth for what is installed; this is only a convenience.
+ */
+export interface PluginSourceRecord {
+  readonly folder: string;
+  readonly stamp: string;
+  readonly at: string;
+}
+
+interface SourcesFile {
+  readonly version: 1;
+  readonly identity: string;
+  readonly sources: Readonly<Record<string, PluginSourceRecord>>;
+}
+
+function fileOf(stateDir: string, identityKey: string): string {
+  const digest = createHash('sha256').update(identityKey).digest('hex').slice(0, 32);
+  return join(stateDir, 'plugins', `sources-${digest}.json`);
+}
+
+function validate(value: unknown): SourcesFile | undefined {
+  const v = value as Partial<SourcesFile> | null;
+  if (!v || v.version !== 1 || typeof v.identity !== 'string' || typeof v.sources !== 'object' || v.sources === null) return undefined;
+  const sources: Record<string, PluginSourceRecord> = {};
+  for (const [name, r] of Object.entries(v.sources)) {
+    const rec = r as Partial<PluginSourceRecord> | null;
+    if (isPluginName(name) && rec && typeof rec.folder === 'string' && typeof rec.stamp === 'string' && typeof rec.at === 'string') {
+      sources[name] = { folder: rec.folder, stamp: rec.stamp, at: rec.at };
+    }
+  }
+  return { version: 1, identity: v.identity, sources };
+}
+
+export async function readSources(stateDir: string, identityKey: string, onCorrupt?: (why: string) => void): Promise<Readonly<Record<string, PluginSourceRecord>>> {
+  const file = await readJsonFile(fileOf(stateDir, identityKey), validate, onCorrupt);
+  return file && file.identity === identityKey ? file.sources : {};
+}
+
+/** Records (or with `folder` undefined, forgets) a plugin's source. Call with the workload's lock held. */
+export async function recordSource(stateDir: string, identityKey: string, name: string, folder: string | undefined, stamp = ''): Promise<void> {
+  const current = await readSources(stateDir, identityKey);
+  const sources: Record<string, PluginSourceRecord> = { ...current };
+  if (folder === undefined) {
+    if (!(name in sources)) return;
+    delete sources[name];
+  } else {
+    sources[name] = { folder, stamp, at: new Date().toISOString() };
+  }
+  await mkdir(join(stateDir, 'plugins'), { recursive: true });
+  await writeJsonAtomic(fileOf(stateDir, identityKey), { version: 1, identity: identityKey, sources } satisfies SourcesFile);
+}
