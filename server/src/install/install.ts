@@ -59,7 +59,7 @@ export async function installPlugin(deps: PluginDeps, request: InstallRequest, c
     const { value, via } = await runAnywhere(deps, target, ctx.signal, (t) => installOn(deps, t, target, name, stamp, source, subject, ctx));
     const { result, usedPutArchive } = value;
     try {
-      await recordSource(deps.stateDir(), target.workload.identity.key, name, source.folder, stamp);
+      await recordSource(deps.stateDir(), target.workload.identity.key, name, source.folder);
     } catch (error) {
       deps.log.warn(`Cannot record the source folder of ${name}: ${errorMessage(error)}`);
     }

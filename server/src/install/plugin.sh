@@ -101,7 +101,7 @@ wipe() {
 rn() {
   if exists "$2"; then err="cannot rename $1 to $2: the target already exists"; return 1; fi
   if faulted "$cur"; then return 1; fi
-  err=$( (ulimit -f 0 2>/dev/null; exec mv -f -- "$1" "$2") 2>&1 )
+  err=$(ulimit -f 0 2>/dev/null; exec mv -f -- "$1" "$2" 2>&1)
   r_rc=$?
   if [ "$r_rc" -eq 0 ] && ! exists "$1"; then return 0; fi
   if exists "$2" && exists "$1"; then
@@ -270,6 +270,7 @@ sweep() {
 prepare() {
   step install.prepare
   if faulted install.prepare; then say "FAIL install.prepare $err"; exit 10; fi
+  if [ -d "$st" ] && [ -d "$pv" ]; then ok; return 0; fi
   if ! err=$(mkdir -p -- "$st" "$pv" 2>&1); then
     say "FAIL install.prepare cannot create $st and $pv: $(flat "$err")"
     exit 10
@@ -280,7 +281,14 @@ prepare() {
 # Refuses early when df says the plugin cannot fit (a lower bound: small files take more).
 space_check() {
   command -v df >/dev/null 2>&1 || return 0
-  sc_avail=$(df -Pk "$root" 2>/dev/null | { read -r _ || :; read -r _ _ _ a _ || :; printf '%s' "${a:-}"; })
+  sc_need=$1
+  # `df -P` prints a 7-word header, then: filesystem, blocks, used, available, capacity, mount.
+  # shellcheck disable=SC2046
+  set -- $(df -Pk "$root" 2>/dev/null)
+  [ "$#" -ge 11 ] || return 0
+  shift 7
+  sc_avail=$3
+  set -- "$sc_need"
   case $sc_avail in '' | *[!0-9]*) return 0 ;; esac
   sc_need=$(( $1 / 1024 + 1 ))
   if [ "$sc_avail" -lt "$sc_need" ]; then
@@ -382,7 +390,6 @@ install() {
     exit 12
   fi
   rm -f -- "$J"
-  durable "$L"
   ok
 
   step install.gc

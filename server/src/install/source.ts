@@ -1,4 +1,5 @@
-import { lstat, readFile, readdir, readlink, realpath } from 'node:fs/promises';
+import { lstatSync, readFileSync, readdirSync, readlinkSync } from 'node:fs';
+import { lstat, realpath } from 'node:fs/promises';
 import { isAbsolute, join, posix } from 'node:path';
 import * as l10n from '@vscode/l10n';
 import { NotFoundError, RejectedError } from '../errors';
@@ -62,16 +63,19 @@ export async function scanPluginFolder(folder: string, signal?: AbortSignal): Pr
 
   const walk = async (rel: string, depth: number): Promise<void> => {
     if (depth > MAX_DEPTH) throw reject(rel, l10n.t('folders are nested more than {0} levels deep.', MAX_DEPTH));
-    const names = (await readdir(join(top, rel), { encoding: 'buffer' })).sort(Buffer.compare);
+    const names = readdirSync(join(top, rel), { encoding: 'buffer' }).sort(Buffer.compare);
     for (const raw of names) {
       if (signal) throwIfCancelled(signal);
+      // The walk is synchronous (one thread-pool round trip per entry costs more than the
+      // syscall itself) but yields to the event loop now and then, so huge folders do not stall it.
+      if (entries.length % 512 === 511) await new Promise((r) => setImmediate(r));
       const name = raw.toString('utf8');
       const path = rel === '' ? name : `${rel}/${name}`;
       if (!Buffer.from(name, 'utf8').equals(raw)) throw reject(path, l10n.t('its name is not valid UTF-8.'));
       if (rel === '' && RESERVED_TOP_NAMES.has(name)) throw reject(path, l10n.t('{0} is written by Berth itself and must not be part of a plugin.', name));
       if (Buffer.byteLength(path) > MAX_PATH_BYTES) throw reject(path, l10n.t('its path is longer than {0} bytes.', MAX_PATH_BYTES));
       if (entries.length >= MAX_ENTRIES) throw reject(rel, l10n.t('the plugin has more than {0} entries.', MAX_ENTRIES));
-      const info = await lstat(join(top, path));
+      const info = lstatSync(join(top, path));
       const mtime = info.mtime;
       if (info.isDirectory()) {
         entries.push({ path, type: 'dir', mode: (info.mode & 0o777) | 0o700, size: 0, mtime });
@@ -81,8 +85,8 @@ export async function scanPluginFolder(folder: string, signal?: AbortSignal): Pr
         files++;
         bytes += info.size;
       } else if (info.isSymbolicLink()) {
-        const target = await readlink(join(top, path));
-        await checkSymlink(top, path, target, reject);
+        const target = readlinkSync(join(top, path), 'utf8');
+        checkSymlink(top, path, target, reject);
         entries.push({ path, type: 'symlink', mode: 0o777, size: 0, mtime, target });
       } else {
         const kind = info.isFIFO()
@@ -99,11 +103,11 @@ export async function scanPluginFolder(folder: string, signal?: AbortSignal): Pr
     }
   };
   await walk('', 0);
-  const version = await manifestVersion(top);
+  const version = manifestVersion(top);
   return { folder: top, entries, files, bytes, ...(version ? { version } : {}) };
 }
 
-async function checkSymlink(top: string, linkPath: string, target: string, reject: (rel: string, why: string) => Error): Promise<void> {
+function checkSymlink(top: string, linkPath: string, target: string, reject: (rel: string, why: string) => Error): void {
   if (target === '') throw reject(linkPath, l10n.t('it is a symlink with an empty target.'));
   if (target.startsWith('/')) {
     throw reject(linkPath, l10n.t('it is a symlink to the absolute path {0}; inside the container that names another file. Use a relative link inside the plugin.', target));
@@ -124,7 +128,7 @@ async function checkSymlink(top: string, linkPath: string, target: string, rejec
     if (missing) continue;
     let info;
     try {
-      info = await lstat(join(top, ...parts));
+      info = lstatSync(join(top, ...parts));
     } catch {
       // Nothing below a missing component can be a symlink: the rest resolves lexically.
       missing = true;
@@ -132,7 +136,7 @@ async function checkSymlink(top: string, linkPath: string, target: string, rejec
     }
     if (info.isSymbolicLink()) {
       if (++hops > MAX_SYMLINK_HOPS) throw reject(linkPath, l10n.t('it is a symlink in a loop.'));
-      const next = await readlink(join(top, ...parts));
+      const next = readlinkSync(join(top, ...parts), 'utf8');
       if (next.startsWith('/')) throw reject(linkPath, l10n.t('it is a symlink to {0}, which leads through {1} outside the plugin.', target, parts.join('/')));
       parts.pop();
       pending = [...next.split('/'), ...pending];
@@ -140,11 +144,11 @@ async function checkSymlink(top: string, linkPath: string, target: string, rejec
   }
 }
 
-async function manifestVersion(top: string): Promise<string | undefined> {
+function manifestVersion(top: string): string | undefined {
   try {
-    const info = await lstat(join(top, 'plugin.json'));
+    const info = lstatSync(join(top, 'plugin.json'));
     if (!info.isFile() || info.size > 64 * 1024) return undefined;
-    const json = JSON.parse(await readFile(join(top, 'plugin.json'), 'utf8')) as { version?: unknown };
+    const json = JSON.parse(readFileSync(join(top, 'plugin.json'), 'utf8')) as { version?: unknown };
     return sanitizeVersion(json?.version);
   } catch {
     return undefined;

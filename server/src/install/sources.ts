@@ -12,8 +12,6 @@ import { isPluginName } from './names';
  */
 export interface PluginSourceRecord {
   readonly folder: string;
-  readonly stamp: string;
-  readonly at: string;
 }
 
 interface SourcesFile {
@@ -33,9 +31,7 @@ function validate(value: unknown): SourcesFile | undefined {
   const sources: Record<string, PluginSourceRecord> = {};
   for (const [name, r] of Object.entries(v.sources)) {
     const rec = r as Partial<PluginSourceRecord> | null;
-    if (isPluginName(name) && rec && typeof rec.folder === 'string' && typeof rec.stamp === 'string' && typeof rec.at === 'string') {
-      sources[name] = { folder: rec.folder, stamp: rec.stamp, at: rec.at };
-    }
+    if (isPluginName(name) && rec && typeof rec.folder === 'string') sources[name] = { folder: rec.folder };
   }
   return { version: 1, identity: v.identity, sources };
 }
@@ -45,16 +41,17 @@ export async function readSources(stateDir: string, identityKey: string, onCorru
   return file && file.identity === identityKey ? file.sources : {};
 }
 
-/** Records (or with `folder` undefined, forgets) a plugin's source. Call with the workload's lock held. */
-export async function recordSource(stateDir: string, identityKey: string, name: string, folder: string | undefined, stamp = ''): Promise<void> {
+/**
+ * Records (or with `folder` undefined, forgets) a plugin's source. Call with the workload's lock
+ * held. Writes (two fsyncs) only when the record changes, so reinstalls from the same folder
+ * cost one small read.
+ */
+export async function recordSource(stateDir: string, identityKey: string, name: string, folder: string | undefined): Promise<void> {
   const current = await readSources(stateDir, identityKey);
+  if (current[name]?.folder === folder) return;
   const sources: Record<string, PluginSourceRecord> = { ...current };
-  if (folder === undefined) {
-    if (!(name in sources)) return;
-    delete sources[name];
-  } else {
-    sources[name] = { folder, stamp, at: new Date().toISOString() };
-  }
+  if (folder === undefined) delete sources[name];
+  else sources[name] = { folder };
   await mkdir(join(stateDir, 'plugins'), { recursive: true });
   await writeJsonAtomic(fileOf(stateDir, identityKey), { version: 1, identity: identityKey, sources } satisfies SourcesFile);
 }
