@@ -283,11 +283,13 @@ space_check() {
   command -v df >/dev/null 2>&1 || return 0
   sc_need=$1
   # `df -P` prints a 7-word header, then: filesystem, blocks, used, available, capacity, mount.
+  set -f
   # shellcheck disable=SC2046
   set -- $(df -Pk "$root" 2>/dev/null)
+  set +f
   [ "$#" -ge 11 ] || return 0
   shift 7
-  sc_avail=$3
+  sc_avail=$4
   set -- "$sc_need"
   case $sc_avail in '' | *[!0-9]*) return 0 ;; esac
   sc_need=$(( $1 / 1024 + 1 ))
