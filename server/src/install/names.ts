@@ -36,14 +36,14 @@ export function isPluginName(name: string): boolean {
 }
 
 /**
- * A new operation stamp: UTC time to the millisecond, then this process's PID, then 24 random
+ * A new operation stamp: UTC time to the millisecond, then this process's PID, then 48 random
  * bits. Two installs in the same millisecond differ by PID or random part; stamps sort by time
  * as plain strings, which the in-container script relies on to find the newest previous version.
  */
 export function newStamp(now: Date = new Date(), pid: number = process.pid): string {
   const iso = now.toISOString(); // 2025-01-02T03:04:05.678Z
   const time = `${iso.slice(0, 4)}${iso.slice(5, 7)}${iso.slice(8, 10)}T${iso.slice(11, 13)}${iso.slice(14, 16)}${iso.slice(17, 19)}${iso.slice(20, 23)}Z`;
-  return `${time}-${pid}-${randomBytes(3).toString('hex')}`;
+  return `${time}-${pid}-${randomBytes(6).toString('hex')}`;
 }
 
 export function isStamp(value: string): boolean {

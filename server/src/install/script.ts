@@ -1,6 +1,8 @@
 import { Writable } from 'node:stream';
 import PLUGIN_SCRIPT from './plugin.sh';
 
+export { PLUGIN_SCRIPT };
+
 /** The in-container script's operations (server/src/install/plugin.sh). */
 export type ScriptOp = 'install' | 'rollback' | 'remove' | 'sweep' | 'list';
 
