@@ -133,23 +133,26 @@ async function installOn(
     result = await runScript(engine, t, { op: 'install', root: target.root, args: [...args, 'commit'], onEvent, env: deps.env });
     if (result.exitCode !== ScriptExit.Done) {
       const cause = putError === undefined ? undefined : l10n.t('uploading the plugin with putArchive failed: {0}', errorMessage((putError as { cause?: unknown }).cause ?? putError));
-      throw cancelledOr(scriptFailure(subject, result, cause), ctx);
+      throw cancelledOr(scriptFailure(subject, result, cause), ctx, result.exitCode);
     }
     return { result, usedPutArchive };
   }
-  if (result.exitCode !== ScriptExit.Done) throw cancelledOr(scriptFailure(subject, result), ctx);
+  if (result.exitCode !== ScriptExit.Done) throw cancelledOr(scriptFailure(subject, result), ctx, result.exitCode);
   return { result, usedPutArchive };
 }
 
 function sourceFailure(subject: OperationSubject, events: readonly ScriptEvent[], message: string, ctx: OperationContext): BerthError {
   const exitCode = events.some((e) => e.kind === 'rollbackFail') ? ScriptExit.RollbackFailed : ScriptExit.RolledBack;
   const events2: ScriptEvent[] = events.some((e) => e.kind === 'fail') ? [...events] : [...events, { kind: 'fail', step: 'install.stage', text: message }];
-  return cancelledOr(scriptFailure(subject, { exitCode, events: events2, stderr: '' }, l10n.t('reading the plugin folder failed: {0}', message)), ctx);
+  return cancelledOr(scriptFailure(subject, { exitCode, events: events2, stderr: '' }, l10n.t('reading the plugin folder failed: {0}', message)), ctx, exitCode);
 }
 
-/** A failure caused by the user's cancel (the upload was cut short) is reported as Cancelled. */
-function cancelledOr(error: BerthError, ctx: OperationContext): BerthError {
-  if (!ctx.signal.aborted || !isBerthError(error) || !(error instanceof OperationFailedError)) return error;
+/**
+ * A failure caused by the user's cancel (the upload was cut short) and cleanly rolled back is
+ * reported as Cancelled; a failed rollback stays an error that names both failures.
+ */
+function cancelledOr(error: BerthError, ctx: OperationContext, exitCode: number): BerthError {
+  if (!ctx.signal.aborted || exitCode !== ScriptExit.RolledBack || !isBerthError(error) || !(error instanceof OperationFailedError)) return error;
   const rollback = error.extra.rollback;
   return new CancelledError(
     rollback ? l10n.t('The install was cancelled before the swap. Rolled back: {0}.', rollback) : l10n.t('The install was cancelled before the swap.'),
