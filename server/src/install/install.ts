@@ -11,7 +11,7 @@ import { newStamp, validatePluginName } from './names';
 import { info, scriptFailure, swept, type OperationSubject } from './outcome';
 import { runScript, StdinFailedError, type ScriptResult, type ScriptTarget } from './runner';
 import { ScriptExit, type ScriptEvent } from './script';
-import { recordSource } from './sources';
+import { recordSource, rememberWorkload } from './sources';
 import { scanPluginFolder, type PluginSource } from './source';
 
 export interface InstallRequest {
@@ -54,6 +54,7 @@ export async function installPlugin(deps: PluginDeps, request: InstallRequest, c
   const lock = await acquireLock(deps.stateDir(), 'workload', target.workload.identity.key, 'install', { wait: request.wait === true, signal: ctx.signal });
   try {
     throwIfCancelled(ctx.signal);
+    await rememberWorkload(deps.stateDir(), target.workload.identity.key);
     const stamp = newStamp();
     const subject: OperationSubject = { op: 'install', workload: target.workload, root: target.root, name };
     const { value, via } = await runAnywhere(deps, target, ctx.signal, (t) => installOn(deps, t, target, name, stamp, source, subject, ctx));

@@ -9,7 +9,7 @@ import { newStamp, validatePluginName } from './names';
 import { info, scriptFailure, swept, type OperationSubject } from './outcome';
 import { runScript, type ScriptResult } from './runner';
 import { ScriptExit, type ScriptOp } from './script';
-import { recordSource } from './sources';
+import { recordSource, rememberWorkload } from './sources';
 
 export interface PluginRefRequest {
   readonly workload: string;
@@ -49,6 +49,7 @@ async function mutate(
   const target = await resolveTarget(deps, request.workload, request.root, ctx.signal, true);
   const lock = await acquireLock(deps.stateDir(), 'workload', target.workload.identity.key, op, { wait: request.wait === true, signal: ctx.signal });
   try {
+    await rememberWorkload(deps.stateDir(), target.workload.identity.key);
     const stamp = newStamp();
     const subject: OperationSubject = { op, workload: target.workload, root: target.root, ...(request.name ? { name: request.name } : {}) };
     const label = request.name ? `${request.name}: ` : '';

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdir } from 'node:fs/promises';
+import { access, mkdir, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { readJsonFile, writeJsonAtomic } from '../state/atomicFile';
 import { isPluginName } from './names';
@@ -7,8 +7,9 @@ import { isPluginName } from './names';
 /**
  * Which local folder each plugin of a workload was last installed from, so "Reinstall" works
  * for plugins installed by the extension or the CLI alike. One small file per workload identity
- * under <stateDir>/plugins/, written atomically while the workload's lock is held. The container
- * stays the source of truth for what is installed; this is only a convenience.
+ * under <stateDir>/plugins/, written atomically while the workload's lock is held. The file's
+ * existence also says "Berth has operated on this workload's plugins", which bounds the
+ * backend's start-up sweep. The container stays the source of truth for what is installed.
  */
 export interface PluginSourceRecord {
   readonly folder: string;
@@ -54,4 +55,38 @@ export async function recordSource(stateDir: string, identityKey: string, name: 
   else sources[name] = { folder };
   await mkdir(join(stateDir, 'plugins'), { recursive: true });
   await writeJsonAtomic(fileOf(stateDir, identityKey), { version: 1, identity: identityKey, sources } satisfies SourcesFile);
+}
+
+/**
+ * Records that Berth operates on this workload's plugins (before the first mutating step, so a
+ * crash during a first install is still swept at the next backend start). Costs one access(2)
+ * once the record exists.
+ */
+export async function rememberWorkload(stateDir: string, identityKey: string): Promise<void> {
+  const file = fileOf(stateDir, identityKey);
+  try {
+    await access(file);
+    return;
+  } catch {
+    // Not recorded yet.
+  }
+  await mkdir(join(stateDir, 'plugins'), { recursive: true });
+  await writeJsonAtomic(file, { version: 1, identity: identityKey, sources: {} } satisfies SourcesFile);
+}
+
+/** The identities of every workload recorded by `rememberWorkload` or `recordSource`. */
+export async function knownWorkloads(stateDir: string): Promise<Set<string>> {
+  let names: string[];
+  try {
+    names = await readdir(join(stateDir, 'plugins'));
+  } catch {
+    return new Set();
+  }
+  const known = new Set<string>();
+  for (const name of names) {
+    if (!/^sources-[0-9a-f]{32}\.json$/.test(name)) continue;
+    const file = await readJsonFile(join(stateDir, 'plugins', name), validate);
+    if (file) known.add(file.identity);
+  }
+  return known;
 }

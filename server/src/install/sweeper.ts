@@ -5,25 +5,33 @@ import { detachedContext } from '../operation';
 import type { PluginDeps } from './context';
 import { sweepPlugins } from './maintenance';
 import { HELPER_LABEL, NoShellError } from './runner';
+import { knownWorkloads } from './sources';
 
 /**
- * The backend's start-up sweep: for every running workload, recover interrupted plugin
- * operations and delete leftovers (plugin.sh `sweep`), one workload at a time and never waiting
- * for a lock (a busy workload is skipped: its owner is alive). Workloads without a shell are
- * skipped rather than given a helper container. Then removes helper containers whose backend
- * on this host has died. Reports each workload that changed.
+ * The backend's start-up sweep: recovers interrupted plugin operations and deletes leftovers
+ * (plugin.sh `sweep`) in every running workload whose plugins this state directory has operated
+ * on (recorded before the first mutating step of any operation, so a crashed first install
+ * counts). Other containers on the engine are left alone, and with no such record the engine is
+ * not even asked: the sweep before every operation covers the rest. One workload at a time,
+ * never waiting for a lock (a busy workload is skipped: its owner is alive), never with a
+ * helper container. Then removes helper containers whose backend on this host has died.
+ * Reports each workload that changed.
  */
 export async function sweepAtStartup(deps: PluginDeps, onChanged: (workloadId: string) => void): Promise<void> {
+  const known = await knownWorkloads(deps.stateDir());
+  if (known.size === 0) return;
+  const signal = AbortSignal.timeout(STARTUP_SWEEP_MS);
   let workloads;
   try {
-    workloads = await deps.workloads.list(false);
+    workloads = (await deps.workloads.list(false, signal)).filter((w) => known.has(w.identity.key));
   } catch (error) {
     deps.log.warn(`Plugin sweep at start-up skipped: ${errorMessage(error)}`);
     return;
   }
   for (const workload of workloads) {
+    if (signal.aborted) break;
     try {
-      const result = await sweepPlugins(deps, { workload: workload.id, allowHelper: false }, detachedContext());
+      const result = await sweepPlugins(deps, { workload: workload.id, allowHelper: false }, detachedContext(signal));
       if (result.recovered.length > 0 || result.removed.length > 0) {
         deps.log.info(`Plugin sweep of ${workload.name} (${result.root}): recovered [${result.recovered.join(', ')}], removed [${result.removed.join(', ')}]`);
         onChanged(workload.id);
@@ -34,12 +42,15 @@ export async function sweepAtStartup(deps: PluginDeps, onChanged: (workloadId: s
       deps.log.warn(`Plugin sweep of ${workload.name} failed: ${errorMessage(error)}`);
     }
   }
-  await removeDeadHelpers(deps);
+  await removeDeadHelpers(deps, signal);
 }
 
-async function removeDeadHelpers(deps: PluginDeps): Promise<void> {
+/** The start-up sweep gives up after this long (a hung engine must not hold it forever). */
+const STARTUP_SWEEP_MS = 120_000;
+
+async function removeDeadHelpers(deps: PluginDeps, signal: AbortSignal): Promise<void> {
   try {
-    const containers = await deps.engine().listContainers(true);
+    const containers = await deps.engine().listContainers(true, signal);
     for (const c of containers) {
       if (c.Labels[HELPER_LABEL] !== 'plugins') continue;
       const [host, pid] = (c.Labels[`${HELPER_LABEL}.owner`] ?? '').split(':');
