@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { cleanupTestObjects } from '../fixtures/docker';
+import { startRpcPair } from '../unit/harness/rpcPair';
 import { children, containerTree, createPluginContainer, folderTree, runCli, shIn, subtree, withoutMarker, writePlugin, type Tree } from '../fixtures/plugins';
 
 // Crash safety: for every named step of every plugin operation, the real CLI is run with
@@ -147,6 +148,23 @@ describe('plugins: a crash at every step is recovered to exactly old or new (rea
       await recoverAndCheck(OLD);
     });
   }
+
+  it('the backend\'s start-up sweep recovers a crashed install by itself and tells the client', async () => {
+    await setup();
+    await crash(['plugins', 'install', id, v3], 'install.swap');
+    const pair = startRpcPair({ env: { ...process.env, ...env } });
+    try {
+      await pair.initialize();
+      await pair.waitForNotification('berth/plugins/didChange', (p) => (p as { workload?: string }).workload === id, 60_000);
+      const t = await containerTree(id, ROOT);
+      assert.ok(t);
+      assert.equal(versionOf(subtree(t.tree, 'demo')), 'v2');
+      assert.deepEqual(children(t.tree, '.staging'), []);
+      assert.equal(children(t.tree, '.previous').length, 1);
+    } finally {
+      pair.dispose();
+    }
+  });
 
   it('an install that crashed shows its remains as leftovers until the sweep', async () => {
     await setup();
