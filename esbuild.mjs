@@ -29,6 +29,8 @@ const common = {
   keepNames: true,
   logLevel: 'warning',
   external: ['vscode', ...optionalNative],
+  // In-container POSIX sh scripts (server/src/**/*.sh) are bundled as strings.
+  loader: { '.sh': 'text' },
   define: { __BERTH_VERSION__: JSON.stringify(version) },
 };
 

@@ -2,6 +2,12 @@ import * as vscode from 'vscode';
 import type { Ctx } from '../ctx';
 import { restartBackend } from './backend/restartBackend';
 import { showLog } from './backend/showLog';
+import { installFromFolder } from './plugins/installFromFolder';
+import { refreshPlugins } from './plugins/refreshPlugins';
+import { reinstallPlugin } from './plugins/reinstall';
+import { removePlugin } from './plugins/remove';
+import { rollbackPlugin } from './plugins/rollback';
+import { sweepPlugins } from './plugins/sweep';
 import { copyWorkloadId } from './workloads/copyWorkloadId';
 import { refreshWorkloads, retryEngine } from './workloads/refreshWorkloads';
 import { restartWorkload, startWorkload, stopWorkload } from './workloads/lifecycle';
@@ -24,6 +30,12 @@ const COMMANDS: Readonly<Record<string, CommandFactory>> = {
   'berth.workloads.showLogs': showWorkloadLogs,
   'berth.workspace.export': exportWorkspaceChanges,
   'berth.workspace.import': importLocalRepository,
+  'berth.plugins.install': installFromFolder,
+  'berth.plugins.reinstall': reinstallPlugin,
+  'berth.plugins.rollback': rollbackPlugin,
+  'berth.plugins.remove': removePlugin,
+  'berth.plugins.sweep': sweepPlugins,
+  'berth.plugins.refresh': refreshPlugins,
 };
 
 export function registerCommands(ctx: Ctx): vscode.Disposable[] {

@@ -1,6 +1,8 @@
 import * as vscode from 'vscode';
 import type { Ctx } from '../ctx';
 import { EmptyProvider } from './emptyProvider';
+import { PluginsProvider } from './plugins/PluginsProvider';
+import { PluginsRefresh } from './plugins/refresh';
 import { WorkloadsProvider } from './workloads/WorkloadsProvider';
 import { WorkloadsRefresh } from './workloads/refresh';
 
@@ -9,6 +11,8 @@ export const VIEW_IDS = { workloads: 'berth.workloads', plugins: 'berth.plugins'
 export interface Views extends vscode.Disposable {
   readonly workloads: WorkloadsProvider;
   readonly workloadsView: vscode.TreeView<unknown>;
+  readonly plugins: PluginsProvider;
+  readonly pluginsRefresh: PluginsRefresh;
 }
 
 /** Creates the three tree views; the engine's events are followed only while one is visible. */
@@ -16,13 +20,18 @@ export function createViews(ctx: Ctx): Views {
   const workloads = new WorkloadsProvider(ctx);
   const workloadsView = vscode.window.createTreeView(VIEW_IDS.workloads, { treeDataProvider: workloads, showCollapseAll: true });
   workloads.attach(workloadsView);
-  const plugins = vscode.window.createTreeView(VIEW_IDS.plugins, { treeDataProvider: new EmptyProvider() });
+  const pluginsProvider = new PluginsProvider(ctx);
+  const plugins = vscode.window.createTreeView(VIEW_IDS.plugins, { treeDataProvider: pluginsProvider, showCollapseAll: true });
+  pluginsProvider.attach(plugins);
+  const pluginsRefresh = new PluginsRefresh(ctx, pluginsProvider, plugins as vscode.TreeView<unknown>);
   const snapshots = vscode.window.createTreeView(VIEW_IDS.snapshots, { treeDataProvider: new EmptyProvider() });
-  const refresh = new WorkloadsRefresh(ctx, workloads, [workloadsView, plugins, snapshots]);
-  const disposables: vscode.Disposable[] = [workloads, workloadsView, plugins, snapshots, refresh];
+  const refresh = new WorkloadsRefresh(ctx, workloads, [workloadsView, plugins as vscode.TreeView<unknown>, snapshots]);
+  const disposables: vscode.Disposable[] = [workloads, workloadsView, pluginsProvider, plugins, pluginsRefresh, snapshots, refresh];
   return {
     workloads,
     workloadsView: workloadsView as vscode.TreeView<unknown>,
+    plugins: pluginsProvider,
+    pluginsRefresh,
     dispose: () => {
       for (const d of disposables.reverse()) d.dispose();
     },

@@ -33,7 +33,7 @@ export interface ContainerDetails {
   readonly Id: string;
   readonly Name: string;
   readonly State: { readonly Status: string; readonly Running: boolean; readonly Paused: boolean; readonly Health?: { readonly Status: string } };
-  readonly Config: { readonly Tty: boolean; readonly Image: string; readonly Labels: Readonly<Record<string, string>> | null };
+  readonly Config: { readonly Tty: boolean; readonly Image: string; readonly Labels: Readonly<Record<string, string>> | null; readonly User?: string };
   readonly Mounts: ContainerSummary['Mounts'];
 }
 
@@ -191,6 +191,8 @@ export class Engine {
       const stdout = options.stdout ?? stdoutCollector;
       const onAbort = () => stream.destroy();
       options.signal?.addEventListener('abort', onAbort, { once: true });
+      let stdinError: unknown;
+      let streamError: unknown;
       try {
         // Our own demultiplexer instead of modem.demuxStream, which ignores backpressure: a
         // patch or archive streamed to a slower sink must not pile up in memory.
@@ -203,28 +205,58 @@ export class Engine {
             stream.destroy();
             reject(error);
           });
-          stream.once('error', reject);
+          stream.once('error', (error) => {
+            // Writing stdin races the process's exit (EPIPE, ECONNRESET): judge by the exec's
+            // own state below, not by the socket.
+            if (!options.stdin) return reject(error);
+            streamError = error;
+            if (!demux.writableEnded) demux.end();
+          });
           // A destroyed (aborted) or cut connection closes without 'end'; flush what arrived.
           stream.once('close', () => {
             if (!demux.writableEnded) demux.end();
           });
         });
         (stream as unknown as Readable).pipe(demux);
-        if (options.stdin) {
-          // Half-close after the last byte so the process sees EOF on stdin.
-          await pipeline(options.stdin, new Writable({
-            write: (chunk: Buffer, _enc, done) => (stream.write(chunk) ? done() : stream.once('drain', () => done())),
+        const stdin = options.stdin;
+        if (stdin) {
+          // The process may exit before reading all of stdin, and the source may fail: neither
+          // may leave this call hanging. A failing source half-closes stdin, so the process sees
+          // a truncated input and can clean up; its error is thrown once the process has ended.
+          let ended = false;
+          void finished.then(() => (ended = true), () => (ended = true));
+          const sink = new Writable({
+            write: (chunk: Buffer, _enc, done) => {
+              if (ended) return done(new Error('the process has exited'));
+              if (stream.write(chunk)) return done();
+              const onDrain = () => {
+                stream.off('drain', onDrain);
+                stream.off('close', onDrain);
+                done();
+              };
+              stream.once('drain', onDrain);
+              stream.once('close', onDrain);
+            },
             final: (done) => {
               stream.end();
               done();
             },
-          }));
+          });
+          void pipeline(stdin, sink).catch((error: unknown) => {
+            if (ended) return;
+            stdinError = error;
+            stream.end();
+          });
+          await finished;
+          if (!stdin.readableEnded) stdin.destroy();
+        } else {
+          await finished;
         }
-        await finished;
       } finally {
         options.signal?.removeEventListener('abort', onAbort);
       }
       if (options.signal?.aborted) throw Object.assign(new Error('aborted'), { name: 'AbortError' });
+      if (stdinError !== undefined) throw stdinError;
       // The stream ends when the process exits, a moment before the engine records its exit
       // code: poll soon, then back off (at most about 2 s in all).
       let info = await exec.inspect();
@@ -232,6 +264,7 @@ export class Engine {
         await new Promise((r) => setTimeout(r, Math.min(20, 2 + i * 2)));
         info = await exec.inspect();
       }
+      if (streamError !== undefined && (info.Running || info.ExitCode === null)) throw streamError;
       return {
         exitCode: info.ExitCode ?? -1,
         stdout: stdoutCollector.text(),
