@@ -4,9 +4,10 @@ import { Backend } from '../../server/src/backend';
 import { BerthError, errorMessage } from '../../server/src/errors';
 import { BERTH_VERSION } from '../../server/src/version';
 import type { CliIo, CommandSpec, OptionSpec } from './command';
+import { snapshotCommands } from './commands/snapshots';
 import { workloadCommands } from './commands/workloads';
 
-const COMMANDS: readonly CommandSpec<never>[] = [...workloadCommands];
+const COMMANDS: readonly CommandSpec<never>[] = [...workloadCommands, ...snapshotCommands];
 
 const GLOBAL_OPTIONS: Readonly<Record<string, OptionSpec>> = {
   json: { type: 'boolean', description: 'print exactly one JSON document on stdout' },
@@ -63,6 +64,10 @@ export async function runCli(argv: readonly string[], io: CliIo, env: NodeJS.Pro
     const dockerHost = parsed.values['docker-host'];
     const backend = new Backend({ ...(typeof dockerHost === 'string' ? { dockerHost } : {}) }, env);
     const verbose = parsed.values.verbose === true;
+    // Every CLI start is also a recovery point: a capture that crashed may have left a workload
+    // paused or stopped (docs/snapshots.md).
+    backend.snapshots.log = { info: (m) => verbose && io.err(m), warn: (m) => io.err(`berth: ${m}`), error: (m) => io.err(`berth: ${m}`) };
+    await backend.snapshots.recover();
     const result = await command.run(
       { positionals: parsed.positionals, options: parsed.values as Record<string, string | boolean | undefined> },
       backend,
@@ -100,7 +105,8 @@ function reportError(error: unknown, json: boolean, io: CliIo): ExitCode {
     message = `berth failed unexpectedly: ${errorMessage(error)}`;
     exit = ExitCodes.Failed;
   }
-  if (json) io.out(JSON.stringify({ error: { code, name, message } }));
+  const extra = error instanceof BerthError ? error.extra : {};
+  if (json) io.out(JSON.stringify({ error: { code, name, message, ...extra } }));
   else io.err(`berth: ${message}`);
   return exit;
 }

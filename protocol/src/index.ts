@@ -5,3 +5,4 @@ export * from './identity';
 export * from './engine';
 export * from './server';
 export * from './workloads';
+export * from './snapshots';

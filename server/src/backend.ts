@@ -1,6 +1,7 @@
 import type { EngineStatus } from '../../protocol/src';
 import { Engine } from './engine/engine';
 import { resolveEndpoint, type EngineEndpoint } from './engine/endpoint';
+import { SnapshotService } from './snapshots/snapshotService';
 import { resolveStateDir } from './state/stateDir';
 import { WorkloadService } from './workloads/workloadService';
 
@@ -17,11 +18,13 @@ export class Backend {
   private currentEngine: Engine | undefined;
   private endpointError: Error | undefined;
   readonly workloads: WorkloadService;
+  readonly snapshots: SnapshotService;
   stateDir: string;
 
   constructor(private settings: BackendSettings, private readonly env: NodeJS.ProcessEnv = process.env) {
     this.stateDir = resolveStateDir(settings.stateDir, env);
     this.workloads = new WorkloadService(() => this.engine());
+    this.snapshots = new SnapshotService(this);
     this.configureEngine();
   }
 

@@ -11,6 +11,7 @@ import {
 import { Backend, type BackendSettings } from './backend';
 import { registerEngineHandlers } from './handlers/engine';
 import { registerServerHandlers } from './handlers/server';
+import { registerSnapshotHandlers } from './handlers/snapshots';
 import { registerWorkloadHandlers } from './handlers/workloads';
 import type { Log } from './log';
 
@@ -50,6 +51,7 @@ connection.onInitialize((params) => {
   const b = backend;
   registerServerHandlers(connection, log, b, () => readyMs);
   registerWorkloadHandlers(connection, log, b);
+  registerSnapshotHandlers(connection, log, b);
   const engine = registerEngineHandlers(connection, log, b);
   connection.onNotification(SettingsChangedNotification.type, (raw) => {
     try {
@@ -69,6 +71,8 @@ connection.onInitialized(() => {
   // performance.now() counts from the process's own start, so this includes Node's startup.
   readyMs = Math.round(performance.now());
   log.info(`Berth backend ready (pid ${process.pid}) in ${readyMs} ms; state in ${backend?.stateDir ?? '?'}`);
+  // Puts back workloads a crashed capture left paused or stopped, and sweeps temp leftovers.
+  void backend?.snapshots.recover();
 });
 
 connection.listen();
