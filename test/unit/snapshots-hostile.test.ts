@@ -11,7 +11,7 @@ import { gzipSync } from 'node:zlib';
 import { ExitCodes } from '../../protocol/src';
 import { runCli } from '../../cli/src/cli';
 import { SnapshotStore } from '../../server/src/snapshots/store';
-import { entry, END, gz, header, paxRecord, tarOf, type RawEntry } from '../fixtures/craftTar';
+import { entry, gz, header, paxRecord, tarOf, type RawEntry } from '../fixtures/craftTar';
 import { manifestOf, manifestRaw, portable, rawEntries, sampleVolumes, sha256, storeSnapshot, type SpecVolume } from '../fixtures/snapshotBuilder';
 
 const NO_ENGINE = { DOCKER_HOST: 'unix:///nonexistent/berth-test.sock' };
