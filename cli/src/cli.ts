@@ -1,7 +1,8 @@
 import { parseArgs } from 'node:util';
+import * as l10n from '@vscode/l10n';
 import { ErrorCodes, ExitCodes, exitCodeFor, type ExitCode } from '../../protocol/src';
 import { Backend } from '../../server/src/backend';
-import { BerthError, errorMessage } from '../../server/src/errors';
+import { BerthError, RejectedError, errorMessage } from '../../server/src/errors';
 import { BERTH_VERSION } from '../../server/src/version';
 import type { CliIo, CommandSpec, OptionSpec } from './command';
 import { snapshotCommands } from './commands/snapshots';
@@ -25,7 +26,8 @@ class UsageError extends Error {}
 export async function runCli(argv: readonly string[], io: CliIo, env: NodeJS.ProcessEnv = process.env, signal?: AbortSignal): Promise<ExitCode> {
   const json = argv.includes('--json');
   try {
-    if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-v')) {
+    const bare = argv.filter((a) => a !== '--json');
+    if (bare.length === 1 && (bare[0] === '--version' || bare[0] === '-v')) {
       io.out(json ? JSON.stringify({ version: BERTH_VERSION }) : BERTH_VERSION);
       return ExitCodes.Ok;
     }
@@ -37,8 +39,12 @@ export async function runCli(argv: readonly string[], io: CliIo, env: NodeJS.Pro
     const command = COMMANDS.find((c) => c.resource === resource && c.verb === verb);
     if (!command) {
       const known = COMMANDS.some((c) => c.resource === resource);
+      // Options are not part of the command's name (`berth frob --json`).
+      const named = [resource, verb].filter((w): w is string => w !== undefined && !w.startsWith('-')).join(' ');
       throw new UsageError(
-        known ? `Unknown command "${resource} ${verb ?? ''}". ${resourceHelp(resource ?? '')}` : `Unknown command "${argv.slice(0, 2).join(' ')}". Run "berth --help".`,
+        known
+          ? l10n.t('Unknown command "{0}". {1}', named, resourceHelp(resource ?? ''))
+          : l10n.t('Unknown command "{0}". Run "berth --help".', named || argv[0] || ''),
       );
     }
     const optionSpecs = { ...GLOBAL_OPTIONS, ...(command.options ?? {}) };
@@ -51,7 +57,7 @@ export async function runCli(argv: readonly string[], io: CliIo, env: NodeJS.Pro
         strict: true,
       });
     } catch (error) {
-      throw new UsageError(`${errorMessage(error)}\nUsage: ${usageLine(command)}`);
+      throw new UsageError(l10n.t('{0}\nUsage: {1}', errorMessage(error), usageLine(command)));
     }
     if (parsed.values.help) {
       io.out(commandHelp(command));
@@ -59,9 +65,15 @@ export async function runCli(argv: readonly string[], io: CliIo, env: NodeJS.Pro
     }
     const { min, max } = command.positionals;
     if (parsed.positionals.length < min || parsed.positionals.length > max) {
-      throw new UsageError(`"berth ${command.resource} ${command.verb}" takes ${min === max ? min : `${min} to ${max}`} argument(s).\nUsage: ${usageLine(command)}`);
+      throw new UsageError(
+        l10n.t('"{0}" takes {1} argument(s), not {2}.\nUsage: {3}', `berth ${command.resource} ${command.verb}`, min === max ? String(min) : `${min}-${max}`, parsed.positionals.length, usageLine(command)),
+      );
     }
     const dockerHost = parsed.values['docker-host'];
+    // An empty value would silently fall back to DOCKER_HOST or the default engine.
+    if (typeof dockerHost === 'string' && dockerHost.trim() === '') {
+      throw new RejectedError(l10n.t('--docker-host needs an endpoint such as unix:///var/run/docker.sock, tcp://host:port or ssh://user@host; it was empty.'), { detail: dockerHost });
+    }
     const backend = new Backend({ ...(typeof dockerHost === 'string' ? { dockerHost } : {}) }, env);
     const verbose = parsed.values.verbose === true;
     // Every CLI start is also a recovery point: a capture that crashed may have left a workload
@@ -102,7 +114,7 @@ function reportError(error: unknown, json: boolean, io: CliIo): ExitCode {
   } else {
     code = ErrorCodes.InternalError;
     name = 'InternalError';
-    message = `berth failed unexpectedly: ${errorMessage(error)}`;
+    message = l10n.t('berth failed unexpectedly: {0}', errorMessage(error));
     exit = ExitCodes.Failed;
   }
   const extra = error instanceof BerthError ? error.extra : {};
@@ -126,7 +138,7 @@ function commandHelp(c: CommandSpec<never>): string {
 
 function resourceHelp(resource: string): string {
   const verbs = COMMANDS.filter((c) => c.resource === resource).map((c) => c.verb);
-  return `"berth ${resource}" takes: ${verbs.join(', ')}.`;
+  return l10n.t('"berth {0}" takes: {1}.', resource, verbs.join(', '));
 }
 
 function helpText(): string {
