@@ -117,8 +117,9 @@ function reportError(error: unknown, json: boolean, io: CliIo): ExitCode {
     message = l10n.t('berth failed unexpectedly: {0}', errorMessage(error));
     exit = ExitCodes.Failed;
   }
-  const extra = error instanceof BerthError ? error.extra : {};
-  if (json) io.out(JSON.stringify({ error: { code, name, message, ...extra } }));
+  // The entry or step an error is about (an archive entry that failed a check, a named step).
+  const where = error instanceof BerthError ? { ...(error.extra.path !== undefined ? { path: error.extra.path } : {}), ...(error.extra.step !== undefined ? { step: error.extra.step } : {}) } : {};
+  if (json) io.out(JSON.stringify({ error: { code, name, message, ...where } }));
   else io.err(`berth: ${message}`);
   return exit;
 }
