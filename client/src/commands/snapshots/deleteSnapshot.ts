@@ -2,12 +2,12 @@ import * as vscode from 'vscode';
 import { DeleteSnapshotRequest, type DeleteSnapshotResult } from '../../../../protocol/src';
 import type { Ctx } from '../../ctx';
 import { formatBytes } from '../../views/workloads/MountItem';
-import { showOperationError } from '../showOperationError';
+import { guarded } from './guarded';
 import { snapshotArgument, snapshotName } from './snapshotArgument';
 
 /** Deletes one workload's snapshot after a modal confirmation. */
 export function deleteSnapshot(ctx: Ctx) {
-  return async (arg?: unknown): Promise<DeleteSnapshotResult | undefined> => {
+  return guarded(ctx, async (arg?: unknown): Promise<DeleteSnapshotResult | undefined> => {
     const snapshot = await snapshotArgument(ctx, arg);
     if (!snapshot) return undefined;
     const remove = vscode.l10n.t('Delete');
@@ -20,13 +20,8 @@ export function deleteSnapshot(ctx: Ctx) {
       remove,
     );
     if (choice !== remove) return undefined;
-    try {
-      const result = await ctx.request(DeleteSnapshotRequest.type, { id: snapshot.id, workload: snapshot.workload.key });
-      vscode.window.setStatusBarMessage(vscode.l10n.t('Deleted snapshot {0}', snapshotName(snapshot)), 3000);
-      return result;
-    } catch (error) {
-      showOperationError(ctx, error);
-      return undefined;
-    }
-  };
+    const result = await ctx.request(DeleteSnapshotRequest.type, { id: snapshot.id, workload: snapshot.workload.key });
+    vscode.window.setStatusBarMessage(vscode.l10n.t('Deleted snapshot {0}', snapshotName(snapshot)), 3000);
+    return result;
+  });
 }

@@ -2,13 +2,13 @@ import { homedir } from 'node:os';
 import * as vscode from 'vscode';
 import { ExportSnapshotRequest, type ExportSnapshotResult } from '../../../../protocol/src';
 import type { Ctx } from '../../ctx';
-import { showOperationError } from '../showOperationError';
+import { guarded } from './guarded';
 import { requestWithProgress } from './requestProgress';
 import { snapshotArgument, snapshotName } from './snapshotArgument';
 
 /** Writes the portable file (one gzip tar: manifest.json, then 0/, 1/, …) where the user says. */
 export function exportSnapshot(ctx: Ctx) {
-  return async (arg?: unknown, file?: unknown): Promise<ExportSnapshotResult | undefined> => {
+  return guarded(ctx, async (arg?: unknown, file?: unknown): Promise<ExportSnapshotResult | undefined> => {
     const snapshot = await snapshotArgument(ctx, arg);
     if (!snapshot) return undefined;
     let target = typeof file === 'string' ? file : undefined;
@@ -23,13 +23,8 @@ export function exportSnapshot(ctx: Ctx) {
       if (!uri) return undefined;
       target = uri.fsPath;
     }
-    try {
-      const result = await requestWithProgress(ctx, ExportSnapshotRequest.type, { id: snapshot.id, workload: snapshot.workload.key, file: target }, vscode.l10n.t('Exporting snapshot {0}', snapshotName(snapshot)));
-      void vscode.window.showInformationMessage(vscode.l10n.t('Exported snapshot {0} to {1}.', snapshotName(snapshot), result.file));
-      return result;
-    } catch (error) {
-      showOperationError(ctx, error);
-      return undefined;
-    }
-  };
+    const result = await requestWithProgress(ctx, ExportSnapshotRequest.type, { id: snapshot.id, workload: snapshot.workload.key, file: target }, vscode.l10n.t('Exporting snapshot {0}', snapshotName(snapshot)));
+    void vscode.window.showInformationMessage(vscode.l10n.t('Exported snapshot {0} to {1}.', snapshotName(snapshot), result.file));
+    return result;
+  });
 }

@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import { ImportSnapshotRequest, type ImportSnapshotResult } from '../../../../protocol/src';
 import type { Ctx } from '../../ctx';
-import { showOperationError } from '../showOperationError';
+import { guarded } from './guarded';
 import { requestWithProgress } from './requestProgress';
 
 /**
@@ -9,7 +9,7 @@ import { requestWithProgress } from './requestProgress';
  * unsafe file is refused with an error naming the entry.
  */
 export function importSnapshot(ctx: Ctx) {
-  return async (file?: unknown): Promise<ImportSnapshotResult | undefined> => {
+  return guarded(ctx, async (file?: unknown): Promise<ImportSnapshotResult | undefined> => {
     let source = typeof file === 'string' ? file : undefined;
     if (!source) {
       const picked = await vscode.window.showOpenDialog({
@@ -20,18 +20,13 @@ export function importSnapshot(ctx: Ctx) {
       if (!picked?.[0]) return undefined;
       source = picked[0].fsPath;
     }
-    try {
-      const result = await requestWithProgress(ctx, ImportSnapshotRequest.type, { file: source }, vscode.l10n.t('Importing {0}', source));
-      const id = result.snapshot.id.slice(0, 12);
-      void vscode.window.showInformationMessage(
-        result.existing
-          ? vscode.l10n.t('Snapshot {0} of {1} was already in the store.', id, result.snapshot.workload.label)
-          : vscode.l10n.t('Imported snapshot {0} of {1}; every file was verified.', id, result.snapshot.workload.label),
-      );
-      return result;
-    } catch (error) {
-      showOperationError(ctx, error);
-      return undefined;
-    }
-  };
+    const result = await requestWithProgress(ctx, ImportSnapshotRequest.type, { file: source }, vscode.l10n.t('Importing {0}', source));
+    const id = result.snapshot.id.slice(0, 12);
+    void vscode.window.showInformationMessage(
+      result.existing
+        ? vscode.l10n.t('Snapshot {0} of {1} was already in the store.', id, result.snapshot.workload.label)
+        : vscode.l10n.t('Imported snapshot {0} of {1}; every file was verified.', id, result.snapshot.workload.label),
+    );
+    return result;
+  });
 }

@@ -1,20 +1,15 @@
 import { PinSnapshotRequest, type SnapshotInfo } from '../../../../protocol/src';
 import type { Ctx } from '../../ctx';
-import { showOperationError } from '../showOperationError';
+import { guarded } from './guarded';
 import { snapshotArgument } from './snapshotArgument';
 
 function setPinned(pinned: boolean) {
   return (ctx: Ctx) =>
-    async (arg?: unknown): Promise<readonly SnapshotInfo[] | undefined> => {
+    guarded(ctx, async (arg?: unknown): Promise<readonly SnapshotInfo[] | undefined> => {
       const snapshot = await snapshotArgument(ctx, arg);
       if (!snapshot) return undefined;
-      try {
-        return (await ctx.request(PinSnapshotRequest.type, { id: snapshot.id, workload: snapshot.workload.key, pinned })).snapshots;
-      } catch (error) {
-        showOperationError(ctx, error);
-        return undefined;
-      }
-    };
+      return (await ctx.request(PinSnapshotRequest.type, { id: snapshot.id, workload: snapshot.workload.key, pinned })).snapshots;
+    });
 }
 
 /** Pinned snapshots are kept by retention whatever their age. */

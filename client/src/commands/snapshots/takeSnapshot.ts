@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import { CreateSnapshotRequest, QUIESCE_MODES, type CreateSnapshotResult, type QuiesceMode } from '../../../../protocol/src';
 import type { Ctx } from '../../ctx';
 import { WorkloadGroupItem } from '../../views/snapshots/WorkloadGroupItem';
-import { showOperationError } from '../showOperationError';
+import { guarded } from './guarded';
 import { workloadArgument } from '../workloads/pickWorkload';
 import { requestWithProgress } from './requestProgress';
 
@@ -16,7 +16,7 @@ export interface TakeSnapshotOptions {
  * `berth.snapshots.quiesce`, `berth.snapshots.keep` and `berth.snapshots.keepPerWorkload`.
  */
 export function takeSnapshot(ctx: Ctx) {
-  return async (arg?: unknown, second?: unknown): Promise<CreateSnapshotResult | undefined> => {
+  return guarded(ctx, async (arg?: unknown, second?: unknown): Promise<CreateSnapshotResult | undefined> => {
     // From a tree's context menu the second argument is the selection; only scripts pass options.
     const options = second && typeof second === 'object' && !Array.isArray(second) ? (second as TakeSnapshotOptions) : undefined;
     let ref: string;
@@ -71,14 +71,11 @@ export function takeSnapshot(ctx: Ctx) {
         void vscode.window.showInformationMessage(message);
       }
       return result;
-    } catch (error) {
-      showOperationError(ctx, error);
-      return undefined;
     } finally {
       if (busyId) {
         ctx.views().workloads.busy.delete(busyId);
         ctx.views().workloads.refresh();
       }
     }
-  };
+  });
 }

@@ -16,5 +16,6 @@ export class WorkloadGroupItem extends vscode.TreeItem {
     this.iconPath = new vscode.ThemeIcon(identity.kind === 'compose' ? 'layers' : 'vm');
     this.contextValue = 'snapshotWorkload';
     this.tooltip = vscode.l10n.t('Snapshots of {0}', identity.key);
+    this.accessibilityInformation = { label: `${identity.label}, ${this.description}` };
   }
 }
