@@ -6,10 +6,11 @@ import { BerthError, RejectedError, errorMessage } from '../../server/src/errors
 import { BERTH_VERSION } from '../../server/src/version';
 import type { CliIo, CommandSpec, OptionSpec } from './command';
 import { pluginCommands } from './commands/plugins';
+import { snapshotCommands } from './commands/snapshots';
 import { workloadCommands } from './commands/workloads';
 import { workspaceCommands } from './commands/workspace';
 
-const COMMANDS: readonly CommandSpec<never>[] = [...workloadCommands, ...pluginCommands, ...workspaceCommands];
+const COMMANDS: readonly CommandSpec<never>[] = [...workloadCommands, ...pluginCommands, ...snapshotCommands, ...workspaceCommands];
 
 const GLOBAL_OPTIONS: Readonly<Record<string, OptionSpec>> = {
   json: { type: 'boolean', description: 'print exactly one JSON document on stdout' },
@@ -77,6 +78,10 @@ export async function runCli(argv: readonly string[], io: CliIo, env: NodeJS.Pro
     }
     const backend = new Backend({ ...(typeof dockerHost === 'string' ? { dockerHost } : {}) }, env);
     const verbose = parsed.values.verbose === true;
+    // Every CLI start is also a recovery point: a capture that crashed may have left a workload
+    // paused or stopped (docs/snapshots.md).
+    backend.snapshots.log = { info: (m) => verbose && io.err(m), warn: (m) => io.err(`berth: ${m}`), error: (m) => io.err(`berth: ${m}`) };
+    await backend.snapshots.recover();
     const result = await command.run(
       { positionals: parsed.positionals, options: parsed.values as Record<string, string | boolean | undefined>, io },
       backend,
@@ -110,7 +115,13 @@ function reportError(error: unknown, json: boolean, io: CliIo): ExitCode {
     message = error.message;
     exit = exitCodeFor(error.code);
     // Multi-step operations name the failed step and what was rolled back (docs/plugins.md).
-    data = { ...(error.extra.step ? { step: error.extra.step } : {}), ...(error.extra.rollback ? { rollback: error.extra.rollback } : {}) };
+    // The step or archive entry an error is about, and what was rolled back (docs/plugins.md,
+    // docs/snapshots.md).
+    data = {
+      ...(error.extra.step ? { step: error.extra.step } : {}),
+      ...(error.extra.path !== undefined ? { path: error.extra.path } : {}),
+      ...(error.extra.rollback ? { rollback: error.extra.rollback } : {}),
+    };
   } else {
     code = ErrorCodes.InternalError;
     name = 'InternalError';

@@ -7,3 +7,4 @@ export * from './server';
 export * from './workloads';
 export * from './workspace';
 export * from './plugins';
+export * from './snapshots';

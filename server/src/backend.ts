@@ -2,6 +2,7 @@ import type { EngineStatus } from '../../protocol/src';
 import { Engine } from './engine/engine';
 import { resolveEndpoint, type EngineEndpoint } from './engine/endpoint';
 import { DEFAULT_HELPER_IMAGE, PluginService } from './install/pluginService';
+import { SnapshotService } from './snapshots/snapshotService';
 import { resolveStateDir } from './state/stateDir';
 import { WorkloadService } from './workloads/workloadService';
 import { WorkspaceService } from './workspace/workspaceService';
@@ -25,6 +26,7 @@ export class Backend {
   readonly workloads: WorkloadService;
   readonly workspace: WorkspaceService;
   readonly plugins: PluginService;
+  readonly snapshots: SnapshotService;
   stateDir: string;
 
   constructor(private settings: BackendSettings, private readonly env: NodeJS.ProcessEnv = process.env) {
@@ -41,6 +43,7 @@ export class Backend {
       },
       env,
     );
+    this.snapshots = new SnapshotService(this);
     this.configureEngine();
   }
 

@@ -11,6 +11,7 @@ import { errorMessage } from './errors';
 import { registerEngineHandlers, type EngineHandlers, type EngineWatchTimings } from './handlers/engine';
 import { registerPluginHandlers } from './handlers/plugins';
 import { registerServerHandlers } from './handlers/server';
+import { registerSnapshotHandlers } from './handlers/snapshots';
 import { registerWorkloadHandlers } from './handlers/workloads';
 import { registerWorkspaceHandlers } from './handlers/workspace';
 import type { Log } from './log';
@@ -63,6 +64,7 @@ export function startServer(connection: Connection, options: StartServerOptions 
     registerWorkloadHandlers(connection, log, b, { onEngineUnreachable: () => e.check() });
     registerWorkspaceHandlers(connection, log, b, { onEngineUnreachable: () => e.check() });
     registerPluginHandlers(connection, log, b, { onEngineUnreachable: () => e.check() });
+    registerSnapshotHandlers(connection, log, b, { onEngineUnreachable: () => e.check() });
     connection.onNotification(SettingsChangedNotification.type, (raw: unknown) => {
       // A malformed notification must not quietly switch to the default engine.
       const settings = settingsFrom(raw);
@@ -95,6 +97,8 @@ export function startServer(connection: Connection, options: StartServerOptions 
     log.info(`Berth backend ready (pid ${process.pid}) in ${readyMs} ms; state in ${backend?.stateDir ?? '?'}`);
     // Say at once whether the engine answers, so an unreachable one shows without a request.
     engine?.check();
+    // Puts back workloads a crashed capture left paused or stopped; sweeps snapshot leftovers.
+    void backend?.snapshots.recover();
   });
 
   connection.listen();

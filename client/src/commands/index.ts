@@ -8,6 +8,13 @@ import { reinstallPlugin } from './plugins/reinstall';
 import { removePlugin } from './plugins/remove';
 import { rollbackPlugin } from './plugins/rollback';
 import { sweepPlugins } from './plugins/sweep';
+import { deleteSnapshot } from './snapshots/deleteSnapshot';
+import { exportSnapshot } from './snapshots/exportSnapshot';
+import { importSnapshot } from './snapshots/importSnapshot';
+import { pinSnapshot, unpinSnapshot } from './snapshots/pinSnapshot';
+import { refreshSnapshots } from './snapshots/refreshSnapshots';
+import { takeSnapshot } from './snapshots/takeSnapshot';
+import { verifySnapshot } from './snapshots/verifySnapshot';
 import { copyWorkloadId } from './workloads/copyWorkloadId';
 import { refreshWorkloads, retryEngine } from './workloads/refreshWorkloads';
 import { restartWorkload, startWorkload, stopWorkload } from './workloads/lifecycle';
@@ -36,6 +43,14 @@ const COMMANDS: Readonly<Record<string, CommandFactory>> = {
   'berth.plugins.remove': removePlugin,
   'berth.plugins.sweep': sweepPlugins,
   'berth.plugins.refresh': refreshPlugins,
+  'berth.snapshots.take': takeSnapshot,
+  'berth.snapshots.verify': verifySnapshot,
+  'berth.snapshots.export': exportSnapshot,
+  'berth.snapshots.import': importSnapshot,
+  'berth.snapshots.delete': deleteSnapshot,
+  'berth.snapshots.pin': pinSnapshot,
+  'berth.snapshots.unpin': unpinSnapshot,
+  'berth.snapshots.refresh': refreshSnapshots,
 };
 
 export function registerCommands(ctx: Ctx): vscode.Disposable[] {

@@ -1,8 +1,9 @@
 import * as vscode from 'vscode';
 import type { Ctx } from '../ctx';
-import { EmptyProvider } from './emptyProvider';
 import { PluginsProvider } from './plugins/PluginsProvider';
 import { PluginsRefresh } from './plugins/refresh';
+import { SnapshotsProvider } from './snapshots/SnapshotsProvider';
+import { SnapshotsRefresh } from './snapshots/refresh';
 import { WorkloadsProvider } from './workloads/WorkloadsProvider';
 import { WorkloadsRefresh } from './workloads/refresh';
 
@@ -13,6 +14,8 @@ export interface Views extends vscode.Disposable {
   readonly workloadsView: vscode.TreeView<unknown>;
   readonly plugins: PluginsProvider;
   readonly pluginsRefresh: PluginsRefresh;
+  readonly snapshots: SnapshotsProvider;
+  readonly snapshotsView: vscode.TreeView<unknown>;
 }
 
 /** Creates the three tree views; the engine's events are followed only while one is visible. */
@@ -24,14 +27,19 @@ export function createViews(ctx: Ctx): Views {
   const plugins = vscode.window.createTreeView(VIEW_IDS.plugins, { treeDataProvider: pluginsProvider, showCollapseAll: true });
   pluginsProvider.attach(plugins);
   const pluginsRefresh = new PluginsRefresh(ctx, pluginsProvider, plugins as vscode.TreeView<unknown>);
-  const snapshots = vscode.window.createTreeView(VIEW_IDS.snapshots, { treeDataProvider: new EmptyProvider() });
-  const refresh = new WorkloadsRefresh(ctx, workloads, [workloadsView, plugins as vscode.TreeView<unknown>, snapshots]);
-  const disposables: vscode.Disposable[] = [workloads, workloadsView, pluginsProvider, plugins, pluginsRefresh, snapshots, refresh];
+  const snapshotsProvider = new SnapshotsProvider(ctx);
+  const snapshots = vscode.window.createTreeView(VIEW_IDS.snapshots, { treeDataProvider: snapshotsProvider, showCollapseAll: true });
+  snapshotsProvider.attach(snapshots);
+  const snapshotsRefresh = new SnapshotsRefresh(ctx, snapshotsProvider, snapshots as vscode.TreeView<unknown>);
+  const refresh = new WorkloadsRefresh(ctx, workloads, [workloadsView, plugins as vscode.TreeView<unknown>, snapshots as vscode.TreeView<unknown>]);
+  const disposables: vscode.Disposable[] = [workloads, workloadsView, pluginsProvider, plugins, pluginsRefresh, snapshotsProvider, snapshots, refresh, snapshotsRefresh];
   return {
     workloads,
     workloadsView: workloadsView as vscode.TreeView<unknown>,
     plugins: pluginsProvider,
     pluginsRefresh,
+    snapshots: snapshotsProvider,
+    snapshotsView: snapshots as vscode.TreeView<unknown>,
     dispose: () => {
       for (const d of disposables.reverse()) d.dispose();
     },

@@ -35,6 +35,8 @@ export interface ContainerDetails {
   readonly State: { readonly Status: string; readonly Running: boolean; readonly Paused: boolean; readonly Health?: { readonly Status: string } };
   readonly Config: { readonly Tty: boolean; readonly Image: string; readonly Labels: Readonly<Record<string, string>> | null; readonly User?: string };
   readonly Mounts: ContainerSummary['Mounts'];
+  /** `--tmpfs` mounts appear only here, not in Mounts. */
+  readonly HostConfig?: { readonly Tmpfs?: Readonly<Record<string, string>> | null };
 }
 
 export interface VolumeDiskUsage {

@@ -22,6 +22,12 @@ export interface VsCodeServerOptions {
   readonly onOutput?: (line: string) => void;
   /** How long to wait for "Extension host agent listening"; default 120 s. */
   readonly startTimeoutMs?: number;
+  /**
+   * Let the workbench show dialogs (modal confirmations). The smoke-test driver, which the
+   * vscode-API tests need for `codeAutomationExit`, makes the workbench refuse every dialog;
+   * UI tests that click through a modal dialog turn it off. Default false.
+   */
+  readonly dialogs?: boolean;
 }
 
 export interface VsCodeServer {
@@ -103,7 +109,7 @@ export async function startVsCodeServer(options: VsCodeServerOptions = {}): Prom
         '--host', '127.0.0.1',
         '--port', '0',
         '--without-connection-token',
-        '--enable-smoke-test-driver',
+        ...(options.dialogs ? [] : ['--enable-smoke-test-driver']),
         '--disable-workspace-trust',
         '--telemetry-level', 'off',
       ],

@@ -1,0 +1,209 @@
+import { resolve } from 'node:path';
+import * as l10n from '@vscode/l10n';
+import {
+  QUIESCE_MODES,
+  type CreateSnapshotResult,
+  type DeleteSnapshotResult,
+  type ExportSnapshotResult,
+  type ImportSnapshotResult,
+  type QuiesceMode,
+  type SnapshotInfo,
+  type VerifySnapshotResult,
+} from '../../../protocol/src';
+import { InvalidParamsError, OperationFailedError } from '../../../server/src/errors';
+import { formatBytes } from '../../../server/src/snapshots/format';
+import type { CommandInput, CommandSpec } from '../command';
+import { table } from '../format';
+
+const list: CommandSpec<{ snapshots: SnapshotInfo[] }> = {
+  resource: 'snapshots',
+  verb: 'list',
+  args: '[<workload>]',
+  summary: 'List stored snapshots, newest first, of all workloads or one (name, ID or identity).',
+  positionals: { min: 0, max: 1 },
+  async run(input, backend, ctx) {
+    return { snapshots: await backend.snapshots.list(input.positionals[0], ctx.signal) };
+  },
+  print(result, io) {
+    if (result.snapshots.length === 0) {
+      io.out(l10n.t('No snapshots.'));
+      return;
+    }
+    const rows = result.snapshots.map((s) => [
+      s.id.slice(0, 12),
+      s.workload.key,
+      s.capturedAt.replace('T', ' ').replace(/\.\d+Z$/, 'Z'),
+      s.label + (s.pinned ? ' [pinned]' : ''),
+      String(s.volumes.length),
+      String(s.files),
+      formatBytes(s.bytes),
+      formatBytes(s.storedBytes),
+      s.quiesce,
+      s.verified.state,
+    ]);
+    io.out(table(['ID', 'WORKLOAD', 'CAPTURED', 'LABEL', 'VOLUMES', 'FILES', 'SIZE', 'STORED', 'QUIESCE', 'VERIFIED'], rows));
+  },
+};
+
+const create: CommandSpec<CreateSnapshotResult> = {
+  resource: 'snapshots',
+  verb: 'create',
+  args: '<workload>',
+  summary: 'Capture the named volumes and bind mounts of a workload into the store.',
+  positionals: { min: 1, max: 1 },
+  options: {
+    label: { type: 'string', description: 'a free-form label (labelled snapshots are kept by retention)' },
+    quiesce: { type: 'string', description: 'pause (default), stop or none while reading' },
+    keep: { type: 'string', description: 'afterwards keep only the newest N (plus pinned/labelled)' },
+  },
+  async run(input, backend, ctx) {
+    const quiesce = input.options.quiesce;
+    if (quiesce !== undefined && !QUIESCE_MODES.includes(quiesce as QuiesceMode)) {
+      throw new InvalidParamsError(l10n.t('--quiesce takes one of: {0}.', QUIESCE_MODES.join(', ')));
+    }
+    const keep = countOption(input, 'keep', 0);
+    const label = input.options.label;
+    return backend.snapshots.create(
+      {
+        workload: input.positionals[0] ?? '',
+        ...(typeof label === 'string' ? { label } : {}),
+        ...(typeof quiesce === 'string' ? { quiesce: quiesce as QuiesceMode } : {}),
+        ...(keep !== undefined ? { keep } : {}),
+      },
+      ctx,
+    );
+  },
+  print(result, io) {
+    const s = result.snapshot;
+    io.out(
+      result.existing
+        ? l10n.t('Unchanged: snapshot {0} of {1} already holds this content (no second copy stored).', s.id.slice(0, 12), s.workload.label)
+        : l10n.t('Snapshot {0} of {1}: {2} volume(s), {3} files, {4} (stored {5}), quiesce {6}.', s.id.slice(0, 12), s.workload.label, s.volumes.length, s.files, formatBytes(s.bytes), formatBytes(s.storedBytes), s.quiesce),
+    );
+    io.out(`ID: ${s.id}`);
+    for (const w of result.warnings) io.err(l10n.t('warning: {0}', w));
+    if (result.pruned.length > 0) io.out(l10n.t('Retention removed: {0}', result.pruned.map((id) => id.slice(0, 12)).join(', ')));
+  },
+};
+
+const verify: CommandSpec<VerifySnapshotResult> = {
+  resource: 'snapshots',
+  verb: 'verify',
+  args: '<id>',
+  summary: 'Re-read a stored snapshot: every file\'s size and SHA-256, and the content ID. Exit 1 names the failing entry.',
+  positionals: { min: 1, max: 1 },
+  async run(input, backend, ctx) {
+    const result = await backend.snapshots.verify({ id: input.positionals[0] ?? '' }, ctx);
+    if (!result.ok) {
+      const failure = result.failure;
+      throw new OperationFailedError(l10n.t('Snapshot {0} failed verification: {1}', result.id.slice(0, 12), failure?.message ?? '?'), {
+        step: 'verify',
+        ...(failure?.path ? { path: failure.path } : {}),
+      });
+    }
+    return result;
+  },
+  print(result, io) {
+    io.out(l10n.t('Snapshot {0} is intact: {1} files, {2} checked; the ID matches the content.', result.id.slice(0, 12), result.files, formatBytes(result.bytes)));
+  },
+};
+
+const remove: CommandSpec<DeleteSnapshotResult> = {
+  resource: 'snapshots',
+  verb: 'delete',
+  args: '<id>',
+  summary: 'Delete a snapshot (of every workload that has it, unless --workload).',
+  positionals: { min: 1, max: 1 },
+  options: { workload: { type: 'string', description: 'only this workload\'s entry (identity or name)' } },
+  async run(input, backend) {
+    const workload = input.options.workload;
+    return backend.snapshots.remove({ id: input.positionals[0] ?? '', ...(typeof workload === 'string' ? { workload } : {}) });
+  },
+  print(result, io) {
+    for (const d of result.deleted) io.out(l10n.t('Deleted snapshot {0} of {1}.', d.id.slice(0, 12), d.workload));
+    if (result.freedBytes > 0) io.out(l10n.t('Freed {0}.', formatBytes(result.freedBytes)));
+  },
+};
+
+const exportCommand: CommandSpec<ExportSnapshotResult> = {
+  resource: 'snapshots',
+  verb: 'export',
+  args: '<id> <file>',
+  summary: 'Write the portable file: one gzip tar with manifest.json first, then 0/, 1/, ….',
+  positionals: { min: 2, max: 2 },
+  options: { workload: { type: 'string', description: 'whose catalog entry to export when several share the ID' } },
+  async run(input, backend, ctx) {
+    const workload = input.options.workload;
+    return backend.snapshots.export({ id: input.positionals[0] ?? '', ...(typeof workload === 'string' ? { workload } : {}) }, resolve(input.positionals[1] ?? ''), ctx);
+  },
+  print(result, io) {
+    io.out(l10n.t('Wrote {0} ({1}), SHA-256 {2}.', result.file, formatBytes(result.bytes), result.sha256));
+  },
+};
+
+const importCommand: CommandSpec<ImportSnapshotResult> = {
+  resource: 'snapshots',
+  verb: 'import',
+  args: '<file>',
+  summary: 'Check a portable snapshot file completely, then store it. Unsafe input exits 5 and stores nothing.',
+  positionals: { min: 1, max: 1 },
+  async run(input, backend, ctx) {
+    return backend.snapshots.import(resolve(input.positionals[0] ?? ''), ctx);
+  },
+  print(result, io) {
+    const s = result.snapshot;
+    io.out(
+      result.existing
+        ? l10n.t('Snapshot {0} of {1} was already in the store.', s.id.slice(0, 12), s.workload.key)
+        : l10n.t('Imported snapshot {0} of {1}: {2} volume(s), {3} files, {4}.', s.id.slice(0, 12), s.workload.key, s.volumes.length, s.files, formatBytes(s.bytes)),
+    );
+    io.out(`ID: ${s.id}`);
+  },
+};
+
+const pin: CommandSpec<{ snapshots: SnapshotInfo[] }> = {
+  resource: 'snapshots',
+  verb: 'pin',
+  args: '<id>',
+  summary: 'Pin a snapshot so retention keeps it (--unpin to undo).',
+  positionals: { min: 1, max: 1 },
+  options: {
+    unpin: { type: 'boolean', description: 'remove the pin' },
+    workload: { type: 'string', description: 'only this workload\'s entry' },
+  },
+  async run(input, backend) {
+    const workload = input.options.workload;
+    const snapshots = await backend.snapshots.pin({ id: input.positionals[0] ?? '', ...(typeof workload === 'string' ? { workload } : {}) }, input.options.unpin !== true);
+    return { snapshots };
+  },
+  print(result, io) {
+    for (const s of result.snapshots) io.out(s.pinned ? l10n.t('Pinned {0} of {1}.', s.id.slice(0, 12), s.workload.key) : l10n.t('Unpinned {0} of {1}.', s.id.slice(0, 12), s.workload.key));
+  },
+};
+
+const prune: CommandSpec<{ removed: string[] }> = {
+  resource: 'snapshots',
+  verb: 'prune',
+  args: '<workload>',
+  summary: 'Apply retention now: keep the newest --keep N snapshots plus pinned and labelled ones.',
+  positionals: { min: 1, max: 1 },
+  options: { keep: { type: 'string', description: 'how many of the newest to keep (required, 1 or more)' } },
+  async run(input, backend, ctx) {
+    const keep = countOption(input, 'keep', 1);
+    if (keep === undefined) throw new InvalidParamsError(l10n.t('"berth snapshots prune" needs --keep N.'));
+    return { removed: await backend.snapshots.prune(input.positionals[0] ?? '', keep, ctx.signal) };
+  },
+  print(result, io) {
+    io.out(result.removed.length === 0 ? l10n.t('Nothing to remove.') : l10n.t('Removed: {0}', result.removed.map((id) => id.slice(0, 12)).join(', ')));
+  },
+};
+
+function countOption(input: CommandInput, name: string, min: number): number | undefined {
+  const raw = input.options[name];
+  if (raw === undefined) return undefined;
+  const value = typeof raw === 'string' && /^\d{1,6}$/.test(raw) ? Number(raw) : NaN;
+  if (!Number.isInteger(value) || value < min) throw new InvalidParamsError(l10n.t('--{0} takes a whole number from {1}.', name, min));
+  return value;
+}
+
+export const snapshotCommands: readonly CommandSpec<never>[] = [list, create, verify, remove, exportCommand, importCommand, pin, prune] as unknown as CommandSpec<never>[];

@@ -1,0 +1,257 @@
+// Capture: one streaming pass from the engine's archive endpoint, through hashing and parallel
+// gzip, into a temp directory of the store; the manifest is written after the data, and the
+// snapshot becomes visible by one rename. Named steps (crash seams, progress and docs):
+//   capture.lock → capture.journal → capture.quiesce → capture.read-volume (per volume)
+//   → capture.resume → capture.write-manifest → capture.commit → capture.catalog
+import { constants } from 'node:fs';
+import { open, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import * as l10n from '@vscode/l10n';
+import type { AppliedQuiesce, QuiesceMode, Workload, WorkloadIdentity } from '../../../protocol/src';
+import { captureVolumeTar, FileMountError } from '../archive/captureVolume';
+import { computeContentId } from '../archive/contentId';
+import { SnapshotDataWriter } from '../archive/dataWriter';
+import { MANIFEST_FORMAT, MANIFEST_SCHEMA_VERSION, type ManifestVolume, type SkippedMount, type SnapshotManifest } from '../archive/manifest';
+import { mountTargetProblem } from '../archive/paths';
+import { crashPoint } from '../crash';
+import type { ContainerDetails, Engine } from '../engine/engine';
+import { CancelledError, RejectedError } from '../errors';
+import { acquireLock } from '../locks';
+import type { Log } from '../log';
+import { throwIfCancelled, type OperationContext } from '../operation';
+import type { CatalogRecord } from './catalog';
+import { formatBytes } from './format';
+import { writeNewFileDurable } from './durable';
+import { OBJECT_FILES } from './layout';
+import { quiesce } from './quiesce';
+import { resumeQuiesced } from './recovery';
+import type { Seal, SnapshotStore } from './store';
+import { sha256Hex } from './hashing';
+
+export interface CaptureOptions {
+  readonly label: string;
+  readonly quiesce: QuiesceMode;
+}
+
+export interface CaptureOutcome {
+  readonly record: CatalogRecord;
+  /** The catalog already held this content for this workload. */
+  readonly existing: boolean;
+  readonly warnings: string[];
+}
+
+interface PlannedVolume {
+  readonly target: string;
+  readonly type: 'volume' | 'bind';
+  readonly source: string;
+  readonly readOnly: boolean;
+  readonly nested: string[];
+}
+
+type EngineMount = ContainerDetails['Mounts'][number];
+
+export async function captureSnapshot(store: SnapshotStore, engine: Engine, log: Log, workload: Workload, options: CaptureOptions, ctx: OperationContext): Promise<CaptureOutcome> {
+  const identity = workload.identity;
+  const lock = await acquireLock(store.stateDir, 'workload', identity.key, 'capture', { signal: ctx.signal });
+  try {
+    crashPoint('capture.lock');
+    await store.ensure();
+    // A crash in an earlier capture of this workload may have left it quiesced: put it back
+    // first, or this capture would take the paused state for the workload's own.
+    await resumeQuiesced(store, () => engine, log, { resumed: [], journalsCleared: 0, tempRemoved: 0, orphanObjectsRemoved: [], danglingRecordsRemoved: [], problems: [] }, identity.key);
+    const details = await engine.inspectContainer(workload.id, ctx.signal);
+    const { volumes: planned, skippedMounts } = planMounts(details.Mounts, Object.keys(details.HostConfig?.Tmpfs ?? {}));
+    if (planned.length === 0) {
+      throw new RejectedError(l10n.t('{0} has no named volume or bind mount to snapshot.', workload.name));
+    }
+    const temp = await store.createTempDir('capture');
+    try {
+      return await captureInto(temp, store, engine, workload, details, planned, skippedMounts, options, ctx);
+    } finally {
+      await rm(temp, { recursive: true, force: true });
+    }
+  } finally {
+    await lock.release();
+  }
+}
+
+async function captureInto(
+  temp: string,
+  store: SnapshotStore,
+  engine: Engine,
+  workload: Workload,
+  details: ContainerDetails,
+  planned: readonly PlannedVolume[],
+  skippedMounts: SkippedMount[],
+  options: CaptureOptions,
+  ctx: OperationContext,
+): Promise<CaptureOutcome> {
+  const handle = await open(join(temp, OBJECT_FILES.data), constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY, 0o600);
+  const writer = new SnapshotDataWriter(handle);
+  const volumes: ManifestVolume[] = [];
+  let applied: AppliedQuiesce;
+  let data;
+  try {
+    const held = await quiesce(engine, store.layout, workload.identity.key, details.Id, options.quiesce, ctx.signal);
+    applied = held.applied;
+    try {
+      for (const [position, volume] of planned.entries()) {
+        throwIfCancelled(ctx.signal);
+        const index = volumes.length;
+        const captured = await readVolume(engine, details.Id, volume, index, position, planned.length, writer, ctx);
+        if (captured === 'file') {
+          skippedMounts.push({ target: volume.target, type: volume.type, source: volume.source, reason: 'file' });
+          continue;
+        }
+        volumes.push({ index, target: volume.target, type: volume.type, source: volume.source, readOnly: volume.readOnly, ...captured });
+      }
+    } finally {
+      ctx.progress.report(l10n.t('Resuming {0}', workload.name));
+      await held.resume();
+    }
+    if (volumes.length === 0) throw new RejectedError(l10n.t('{0} has no directory mount to snapshot (single-file mounts are skipped).', workload.name));
+    throwIfCancelled(ctx.signal);
+    ctx.progress.report(l10n.t('Writing the snapshot of {0}', workload.name), 92);
+    data = await writer.finish();
+  } catch (error) {
+    writer.abort(error as Error);
+    await writer.settled();
+    throw ctx.signal.aborted ? new CancelledError() : error;
+  } finally {
+    await handle.close();
+  }
+
+  const manifest: SnapshotManifest = {
+    format: MANIFEST_FORMAT,
+    schemaVersion: MANIFEST_SCHEMA_VERSION,
+    id: computeContentId(volumes),
+    workload: workload.identity,
+    capturedAt: new Date().toISOString(),
+    quiesce: applied,
+    label: options.label,
+    volumes,
+    skippedMounts,
+    totals: { files: volumes.reduce((n, v) => n + v.files, 0), bytes: volumes.reduce((n, v) => n + v.bytes, 0) },
+  };
+  const manifestText = JSON.stringify(manifest);
+  await writeNewFileDurable(join(temp, OBJECT_FILES.manifest), manifestText);
+  const seal: Seal = { schemaVersion: 1, id: manifest.id, manifestSha256: sha256Hex(manifestText), dataSha256: data.sha256, dataBytes: data.bytes };
+  await writeNewFileDurable(join(temp, OBJECT_FILES.seal), JSON.stringify(seal));
+  crashPoint('capture.write-manifest');
+  throwIfCancelled(ctx.signal);
+
+  ctx.progress.report(l10n.t('Storing snapshot {0}', manifest.id.slice(0, 12)), 97);
+  return store.withLock('capture-commit', async () => {
+    await store.commitObject(temp, manifest.id);
+    crashPoint('capture.commit');
+    const storedSeal = await store.readSeal(manifest.id);
+    const previous = await store.catalog.read(workload.identity.key, manifest.id);
+    const record = recordFor(manifest, workload.identity, storedSeal.dataBytes, previous, options.label);
+    await store.catalog.write(record);
+    crashPoint('capture.catalog');
+    return { record, existing: previous !== undefined, warnings: warningsOf(manifest) };
+  });
+}
+
+async function readVolume(
+  engine: Engine,
+  containerId: string,
+  volume: PlannedVolume,
+  index: number,
+  position: number,
+  count: number,
+  writer: SnapshotDataWriter,
+  ctx: OperationContext,
+): Promise<Omit<ManifestVolume, 'index' | 'target' | 'type' | 'source' | 'readOnly'> | 'file'> {
+  const report = throttled((bytes: number) =>
+    ctx.progress.report(l10n.t('Reading volume {0}/{1} ({2}): {3}', position + 1, count, volume.target, formatBytes(bytes)), Math.round((position / count) * 90)),
+  );
+  report(0, true);
+  const stream = await engine.getArchive(containerId, volume.target, ctx.signal);
+  try {
+    const captured = await captureVolumeTar(stream, {
+      index,
+      target: volume.target,
+      nestedMounts: volume.nested,
+      writer,
+      signal: ctx.signal,
+      onBytes: (bytes) => report(bytes, false),
+      afterFirstEntry: () => crashPoint('capture.read-volume'),
+    });
+    report(captured.bytes, true);
+    return captured;
+  } catch (error) {
+    if (error instanceof FileMountError) return 'file';
+    throw error;
+  } finally {
+    stream.destroy();
+  }
+}
+
+/** Which mounts a snapshot holds (named volumes and binds, by target) and which it skips. */
+export function planMounts(engineMounts: readonly EngineMount[], tmpfsTargets: readonly string[] = []): { volumes: PlannedVolume[]; skippedMounts: SkippedMount[] } {
+  const volumes: PlannedVolume[] = [];
+  const skippedMounts: SkippedMount[] = [];
+  const tmpfs: EngineMount[] = tmpfsTargets.filter((t) => !engineMounts.some((m) => m.Destination === t)).map((t) => ({ Type: 'tmpfs', Source: '', Destination: t, RW: true }));
+  const sorted = [...engineMounts, ...tmpfs].sort((a, b) => (a.Destination < b.Destination ? -1 : a.Destination > b.Destination ? 1 : 0));
+  for (const m of sorted) {
+    const source = m.Type === 'volume' ? (m.Name ?? m.Source) : m.Source;
+    const anonymous = m.Type === 'volume' && !!m.Name && /^[0-9a-f]{64}$/.test(m.Name);
+    if (m.Type === 'tmpfs') skippedMounts.push({ target: m.Destination, type: m.Type, source: '', reason: 'tmpfs' });
+    else if (anonymous) skippedMounts.push({ target: m.Destination, type: m.Type, source, reason: 'anonymous' });
+    else if ((m.Type !== 'volume' && m.Type !== 'bind') || mountTargetProblem(m.Destination)) {
+      skippedMounts.push({ target: m.Destination, type: m.Type, source, reason: 'unsupported' });
+    } else {
+      volumes.push({ target: m.Destination, type: m.Type, source, readOnly: !m.RW, nested: [] });
+    }
+  }
+  for (const v of volumes) {
+    for (const m of sorted) {
+      if (m.Destination.startsWith(`${v.target}/`)) v.nested.push(m.Destination.slice(v.target.length + 1));
+    }
+  }
+  return { volumes, skippedMounts };
+}
+
+function recordFor(manifest: SnapshotManifest, identity: WorkloadIdentity, storedBytes: number, previous: CatalogRecord | undefined, label: string): CatalogRecord {
+  return {
+    schemaVersion: 1,
+    id: manifest.id,
+    workload: identity,
+    capturedAt: manifest.capturedAt,
+    firstCapturedAt: previous?.firstCapturedAt ?? manifest.capturedAt,
+    // A new label replaces the old one; capturing without a label keeps it.
+    label: label !== '' ? label : (previous?.label ?? ''),
+    pinned: previous?.pinned ?? false,
+    quiesce: manifest.quiesce,
+    origin: previous?.origin ?? 'capture',
+    volumes: manifest.volumes.map((v) => ({ index: v.index, target: v.target, type: v.type, source: v.source, readOnly: v.readOnly, files: v.files, bytes: v.bytes })),
+    files: manifest.totals.files,
+    bytes: manifest.totals.bytes,
+    storedBytes,
+    skipped: manifest.skippedMounts.length + manifest.volumes.reduce((n, v) => n + v.skipped.length, 0),
+  };
+}
+
+export function warningsOf(manifest: SnapshotManifest): string[] {
+  const warnings: string[] = [];
+  for (const m of manifest.skippedMounts) warnings.push(l10n.t('Skipped the {0} mount {1} ({2}).', m.type, m.target, m.reason));
+  for (const v of manifest.volumes) {
+    for (const s of v.skipped) {
+      if (s.kind === 'nested-mount') continue;
+      warnings.push(l10n.t('Skipped {0} in {1}: {2}.', s.path, v.target, s.detail));
+    }
+  }
+  return warnings;
+}
+
+
+function throttled(report: (bytes: number) => void): (bytes: number, force: boolean) => void {
+  let last = 0;
+  return (bytes, force) => {
+    const now = Date.now();
+    if (!force && now - last < 250) return;
+    last = now;
+    report(bytes);
+  };
+}

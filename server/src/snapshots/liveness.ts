@@ -1,0 +1,50 @@
+import { readFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
+
+/**
+ * Who owns a piece of work in progress (a temp directory, a quiesce journal): PID plus the
+ * process's start time, so a recycled PID is not mistaken for the owner, plus the host.
+ */
+export interface Owner {
+  readonly pid: number;
+  readonly startTime: string;
+  readonly host: string;
+}
+
+export async function currentOwner(): Promise<Owner> {
+  return { pid: process.pid, startTime: await processStartTime(process.pid), host: hostname() };
+}
+
+/** Alive means the same process still runs on this host; another host's owner counts as alive. */
+export async function ownerAlive(owner: Owner): Promise<boolean> {
+  if (owner.host !== hostname()) return true;
+  if (!Number.isInteger(owner.pid) || owner.pid <= 0) return false;
+  try {
+    process.kill(owner.pid, 0);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ESRCH') return false;
+  }
+  return (await processStartTime(owner.pid)) === owner.startTime;
+}
+
+/** A file-name tag for an owner: `<pid>-<starttime>`. */
+export function ownerTag(owner: Owner): string {
+  return `${owner.pid}-${owner.startTime || '0'}`;
+}
+
+export function parseOwnerTag(tag: string): Owner | undefined {
+  const match = /^(\d+)-(\d+)\./.exec(tag);
+  if (!match) return undefined;
+  return { pid: Number(match[1]), startTime: match[2] === '0' ? '' : (match[2] ?? ''), host: hostname() };
+}
+
+/** The process's start time in clock ticks since boot (field 22 of /proc/PID/stat). */
+async function processStartTime(pid: number): Promise<string> {
+  try {
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return fields[19] ?? '';
+  } catch {
+    return '';
+  }
+}
