@@ -51,7 +51,11 @@ async function listOne(deps: PluginDeps, workload: Workload, rootOverride: strin
   try {
     let raw: RawListing;
     let via: WorkloadPlugins['via'] = 'exec';
-    if (workload.state === 'running' && !deps.noShell.has(workload.id)) {
+    // Never exec into a workload another Berth operation holds: a capture may be pausing it, and
+    // an exec that races a pause hangs in the frozen cgroup and wedges dockerd's exec store for
+    // every container (seen with dockerd 20.10). The archive endpoint works on paused containers.
+    const busy = await lockHolder(deps.stateDir(), 'workload', workload.identity.key);
+    if (workload.state === 'running' && !busy && !deps.noShell.has(workload.id)) {
       try {
         const result = await runScript(deps.engine(), { containerId: workload.id, via: 'exec' }, { op: 'list', root, env: deps.env });
         if (result.exitCode !== ScriptExit.Done) throw new Error(`the list script ended with exit code ${result.exitCode}: ${result.stderr.trim()}`);
