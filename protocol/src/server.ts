@@ -10,11 +10,17 @@ export interface BerthInitializationOptions {
   readonly locale?: string;
   /** Absolute path of the l10n bundle for `locale`, when one exists. */
   readonly l10nBundle?: string;
+  /** `berth.plugins.root`; empty means the default. A workload's label wins over it. */
+  readonly pluginsRoot?: string;
+  /** `berth.helperImage`: the local image of helper containers (no-shell workloads). */
+  readonly helperImage?: string;
 }
 
 export interface BerthSettings {
   readonly dockerHost?: string;
   readonly stateDir?: string;
+  readonly pluginsRoot?: string;
+  readonly helperImage?: string;
 }
 /** Client → server. Settings changed; the backend reconnects when the endpoint changed. */
 export namespace SettingsChangedNotification {
