@@ -12,6 +12,7 @@ import { SnapshotStore } from '../../server/src/snapshots/store';
 import { Backend } from '../../server/src/backend';
 import { detachedContext } from '../../server/src/operation';
 import { cleanupTestObjects, createTestContainer, docker, TEST_LABEL, TEST_RUN, uniqueName } from '../fixtures/docker';
+import { startRpcPair } from '../unit/harness/rpcPair';
 
 const BERTH = resolve(__dirname, '../../../bin/berth.js');
 
@@ -74,6 +75,25 @@ describe('capture crash at every named step, then the next start', () => {
   after(async () => {
     await cleanupTestObjects();
     rmSync(root, { recursive: true, force: true });
+  });
+
+  it('the backend\'s start recovers too: a workload the CLI left paused runs again once the server is up', async () => {
+    const stateDir = mkdtempSync(join(root, 'states', 'state-'));
+    const crashed = await berth(['snapshots', 'create', name], { BERTH_STATE_DIR: stateDir, BERTH_CRASH_AT: 'capture.read-volume' });
+    assert.equal(crashed.signal, 'SIGKILL');
+    assert.deepEqual(await stateOf(container), { running: true, paused: true });
+    const pair = startRpcPair({ env: { ...process.env, BERTH_STATE_DIR: stateDir } });
+    try {
+      await pair.initialize();
+      const deadline = Date.now() + 30_000;
+      while (Date.now() < deadline && (await stateOf(container)).paused) await new Promise((r) => setTimeout(r, 100));
+      assert.deepEqual(await stateOf(container), { running: true, paused: false });
+      while (Date.now() < deadline && list(new SnapshotStore(stateDir).layout.tmp).length > 0) await new Promise((r) => setTimeout(r, 100));
+      assert.deepEqual(list(new SnapshotStore(stateDir).layout.tmp), []);
+      assert.deepEqual(list(new SnapshotStore(stateDir).layout.quiesce), []);
+    } finally {
+      pair.dispose();
+    }
   });
 
   const variants = [...STEPS.map((step) => ({ step, quiesce: 'pause' })), ...['capture.journal', 'capture.quiesce', 'capture.read-volume', 'capture.resume'].map((step) => ({ step, quiesce: 'stop' }))];

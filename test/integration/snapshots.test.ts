@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { chmodSync, chownSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -73,6 +74,7 @@ describe('snapshots against the real engine', () => {
   let volume: string;
   let container: Docker.Container;
   let name: string;
+  let socketServer: Server;
 
   before(async () => {
     await cleanupTestObjects();
@@ -86,12 +88,17 @@ describe('snapshots against the real engine', () => {
     chmodSync(join(bind, 'secret.key'), 0o600);
     chownSync(join(bind, 'secret.key'), 999, 999);
     symlinkSync('conf.d/nested/app.conf', join(bind, 'current.conf'));
+    // A single-file bind mount and a socket bind mount (like docker.sock) are listed as skipped.
+    writeFileSync(join(root, 'single.conf'), 'single = true\n');
+    mkdirSync(join(root, 'sock'));
+    socketServer = createServer().listen(join(root, 'sock', 'app.sock'));
+    await new Promise((r) => socketServer.once('listening', r));
     volume = uniqueName('berth-snapvol');
     await docker().createVolume({ Name: volume, Labels: { [TEST_LABEL]: TEST_RUN } });
     name = uniqueName('berth-snap');
     container = await createTestContainer({
       name,
-      binds: [`${volume}:/data`, `${bind}:/srv/bind`],
+      binds: [`${volume}:/data`, `${bind}:/srv/bind`, `${join(root, 'single.conf')}:/etc/app.conf:ro`, `${join(root, 'sock', 'app.sock')}:/run/app.sock`],
       tmpfs: { '/scratch': 'size=1m' },
       cmd: [
         'sh',
@@ -118,6 +125,7 @@ describe('snapshots against the real engine', () => {
 
   after(async () => {
     await cleanupTestObjects();
+    socketServer.close();
     rmSync(root, { recursive: true, force: true });
   });
 
@@ -133,6 +141,8 @@ describe('snapshots against the real engine', () => {
     assert.ok(result.warnings.some((w) => /hardlink|hard link/.test(w)), result.warnings.join('\n'));
     assert.ok(result.warnings.some((w) => /fifo/.test(w)), result.warnings.join('\n'));
     assert.ok(result.warnings.some((w) => /tmpfs mount \/scratch/.test(w)), result.warnings.join('\n'));
+    assert.ok(result.warnings.some((w) => /bind mount \/etc\/app\.conf \(file\)/.test(w)), result.warnings.join('\n'));
+    assert.ok(result.warnings.some((w) => /bind mount \/run\/app\.sock \(unsupported\)/.test(w)), result.warnings.join('\n'));
     assert.deepEqual(await state(container.id), { status: 'running', paused: false, running: true });
 
     const manifest = await new SnapshotStore(stateDir).readManifest(result.snapshot.id);

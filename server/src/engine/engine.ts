@@ -75,6 +75,14 @@ export interface ExecResult {
   readonly truncated: boolean;
 }
 
+export interface PathStat {
+  readonly name: string;
+  readonly size: number;
+  /** Go os.FileMode bits (see statPath). */
+  readonly mode: number;
+  readonly linkTarget: string;
+}
+
 export interface HelperContainerSpec {
   readonly image: string;
   readonly cmd: readonly string[];
@@ -273,6 +281,22 @@ export class Engine {
         stderr: stderrCollector.text(),
         truncated: stdoutCollector.truncated || stderrCollector.truncated,
       };
+    });
+  }
+
+  /**
+   * What `path` is in the container, from the engine's own stat (HEAD /containers/{id}/archive,
+   * header X-Docker-Container-Path-Stat). `mode` is Go's os.FileMode: the directory bit is
+   * 1 << 31, sockets 1 << 24, named pipes 1 << 25, devices 1 << 26, symlinks 1 << 27.
+   */
+  statPath(id: string, path: string, signal?: AbortSignal): Promise<PathStat> {
+    return this.call(`Inspecting ${path} in container ${id}`, async (docker) => {
+      const response = (await docker.getContainer(id).infoArchive({ path, abortSignal: signal } as { path: string })) as unknown as { headers?: Record<string, string | undefined>; destroy?: () => void; resume?: () => void };
+      response.resume?.();
+      const header = response.headers?.['x-docker-container-path-stat'];
+      if (!header) throw new Error(`the engine sent no stat for ${path}`);
+      const stat = JSON.parse(Buffer.from(header, 'base64').toString('utf8')) as Partial<PathStat>;
+      return { name: String(stat.name ?? ''), size: Number(stat.size ?? 0), mode: Number(stat.mode ?? 0), linkTarget: String(stat.linkTarget ?? '') };
     });
   }
 

@@ -60,9 +60,22 @@ export async function captureSnapshot(store: SnapshotStore, engine: Engine, log:
     // first, or this capture would take the paused state for the workload's own.
     await resumeQuiesced(store, () => engine, log, { resumed: [], journalsCleared: 0, tempRemoved: 0, orphanObjectsRemoved: [], danglingRecordsRemoved: [], problems: [] }, identity.key);
     const details = await engine.inspectContainer(workload.id, ctx.signal);
-    const { volumes: planned, skippedMounts } = planMounts(details.Mounts, Object.keys(details.HostConfig?.Tmpfs ?? {}));
+    const plan = planMounts(details.Mounts, Object.keys(details.HostConfig?.Tmpfs ?? {}));
+    const skippedMounts = plan.skippedMounts;
+    const planned: PlannedVolume[] = [];
+    for (const volume of plan.volumes) {
+      // A bind mount may be a single file or a socket (docker.sock): the engine's archive of it
+      // is not a directory tree, so it is listed as skipped instead (checked before quiescing).
+      const kind = await mountKind(engine, details.Id, volume.target, ctx.signal);
+      if (kind === 'dir') planned.push(volume);
+      else skippedMounts.push({ target: volume.target, type: volume.type, source: volume.source, reason: kind });
+    }
     if (planned.length === 0) {
-      throw new RejectedError(l10n.t('{0} has no named volume or bind mount to snapshot.', workload.name));
+      throw new RejectedError(
+        plan.volumes.length > 0
+          ? l10n.t('{0} has no directory mount to snapshot (single-file mounts are skipped).', workload.name)
+          : l10n.t('{0} has no named volume or bind mount to snapshot.', workload.name),
+      );
     }
     const temp = await store.createTempDir('capture');
     try {
@@ -186,6 +199,20 @@ async function readVolume(
   } finally {
     stream.destroy();
   }
+}
+
+/** Go's os.FileMode type bits, as the engine's path stat reports them. */
+const GO_MODE = { dir: 31, symlink: 27, device: 26, namedPipe: 25, socket: 24, charDevice: 21, irregular: 19 } as const;
+
+function hasBit(mode: number, bit: number): boolean {
+  return Math.floor(mode / 2 ** bit) % 2 === 1;
+}
+
+async function mountKind(engine: Engine, containerId: string, target: string, signal: AbortSignal): Promise<'dir' | 'file' | 'unsupported'> {
+  const { mode } = await engine.statPath(containerId, target, signal);
+  if (hasBit(mode, GO_MODE.dir)) return 'dir';
+  // No type bit at all: a regular file.
+  return Object.values(GO_MODE).some((bit) => hasBit(mode, bit)) ? 'unsupported' : 'file';
 }
 
 /** Which mounts a snapshot holds (named volumes and binds, by target) and which it skips. */

@@ -82,6 +82,8 @@ export class SnapshotService {
     return store.withLock('snapshot-delete', async () => {
       let freedBytes = 0;
       for (const record of targets) await store.catalog.remove(record.workload.key, record.id);
+      // A crash here leaves an unreferenced object, which the next start's sweep removes.
+      crashPoint('delete.records');
       const id = (targets[0] as CatalogRecord).id;
       const stillUsed = (await store.catalog.list()).some((r) => r.id === id);
       if (!stillUsed) {

@@ -21,14 +21,17 @@ export function takeSnapshot(ctx: Ctx) {
     const options = second && typeof second === 'object' && !Array.isArray(second) ? (second as TakeSnapshotOptions) : undefined;
     let ref: string;
     let name: string;
+    let key: string;
     let busyId: string | undefined;
     if (arg instanceof WorkloadGroupItem) {
       ref = arg.identity.key;
+      key = arg.identity.key;
       name = arg.identity.label;
     } else {
       const workload = await workloadArgument(ctx, arg, (w) => w.mounts.some((m) => (m.type === 'volume' && !m.anonymous) || m.type === 'bind'));
       if (!workload) return undefined;
       ref = workload.id;
+      key = workload.identity.key;
       name = workload.name;
       busyId = workload.id;
     }
@@ -45,7 +48,7 @@ export function takeSnapshot(ctx: Ctx) {
     const quiesceSetting = config.get<string>('quiesce', 'pause');
     const quiesce: QuiesceMode = (QUIESCE_MODES as readonly string[]).includes(quiesceSetting) ? (quiesceSetting as QuiesceMode) : 'pause';
     const perWorkload = config.get<Record<string, unknown>>('keepPerWorkload', {});
-    const keepValue = [perWorkload[ref], perWorkload[name], config.get<number>('keep', 0)].find((v) => typeof v === 'number' && Number.isInteger(v) && v >= 0) as number | undefined;
+    const keepValue = [perWorkload[key], perWorkload[name], config.get<number>('keep', 0)].find((v) => typeof v === 'number' && Number.isInteger(v) && v >= 0) as number | undefined;
     if (busyId) {
       ctx.views().workloads.busy.set(busyId, 'capture');
       ctx.views().workloads.refresh();
