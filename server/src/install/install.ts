@@ -57,13 +57,19 @@ export async function installPlugin(deps: PluginDeps, request: InstallRequest, c
     await rememberWorkload(deps.stateDir(), target.workload.identity.key);
     const stamp = newStamp();
     const subject: OperationSubject = { op: 'install', workload: target.workload, root: target.root, name };
-    const { value, via } = await runAnywhere(deps, target, ctx.signal, (t) => installOn(deps, t, target, name, stamp, source, subject, ctx));
-    const { result, usedPutArchive } = value;
+    // The "installed from" record (for Reinstall) is written on this host while the container
+    // works; it names the folder last used for this plugin, even if this install fails.
+    const recording = recordSource(deps.stateDir(), target.workload.identity.key, name, source.folder).catch((error: unknown) =>
+      deps.log.warn(`Cannot record the source folder of ${name}: ${errorMessage(error)}`),
+    );
+    let outcome;
     try {
-      await recordSource(deps.stateDir(), target.workload.identity.key, name, source.folder);
-    } catch (error) {
-      deps.log.warn(`Cannot record the source folder of ${name}: ${errorMessage(error)}`);
+      outcome = await runAnywhere(deps, target, ctx.signal, (t) => installOn(deps, t, target, name, stamp, source, subject, ctx));
+    } finally {
+      await recording;
     }
+    const { value, via } = outcome;
+    const { result, usedPutArchive } = value;
     const previous = info(result.events, 'previous');
     const { recovered, removed } = swept(result.events);
     return {

@@ -1,6 +1,7 @@
+import * as l10n from '@vscode/l10n';
 import type { ListPluginsResult, Workload, WorkloadPlugins } from '../../../protocol/src';
 import { readArchiveEntries } from '../archive/pluginTar';
-import { BerthError, NotFoundError, errorMessage } from '../errors';
+import { BerthError, NotFoundError, OperationFailedError, errorMessage } from '../errors';
 import { lockHolder } from '../locks';
 import type { PluginDeps } from './context';
 import { classify, listingFromArchive, listingFromEvents, wantsMarker, type RawListing } from './listing';
@@ -16,6 +17,7 @@ export interface ListRequest {
 }
 
 const CONCURRENCY = 4;
+const LIST_EXEC_MS = 15_000;
 
 /**
  * Lists plugins per workload: one exec of the script's `list` (shell builtins only, no forks),
@@ -57,7 +59,17 @@ async function listOne(deps: PluginDeps, workload: Workload, rootOverride: strin
     const busy = await lockHolder(deps.stateDir(), 'workload', workload.identity.key);
     if (workload.state === 'running' && !busy && !deps.noShell.has(workload.id)) {
       try {
-        const result = await runScript(deps.engine(), { containerId: workload.id, via: 'exec' }, { op: 'list', root, env: deps.env });
+        // A container paused (or stuck) between the exec's create and start would hold the
+        // listing forever; one workload's listing gives up after a while instead.
+        const limit = AbortSignal.timeout(LIST_EXEC_MS);
+        const result = await runScript(deps.engine(), { containerId: workload.id, via: 'exec' }, { op: 'list', root, env: deps.env, signal: AbortSignal.any([signal, limit]) }).catch(
+          (error: unknown) => {
+            if (limit.aborted && !signal.aborted) {
+              throw new OperationFailedError(l10n.t('Listing the plugins of {0} timed out after {1} s: the container may be paused or stuck.', workload.name, LIST_EXEC_MS / 1000));
+            }
+            throw error;
+          },
+        );
         if (result.exitCode !== ScriptExit.Done) throw new Error(`the list script ended with exit code ${result.exitCode}: ${result.stderr.trim()}`);
         raw = listingFromEvents(result.events);
       } catch (error) {

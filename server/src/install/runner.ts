@@ -24,6 +24,11 @@ export interface RunOptions {
   readonly stdin?: () => Readable;
   readonly onEvent?: (event: ScriptEvent) => void;
   readonly env?: NodeJS.ProcessEnv;
+  /**
+   * Aborts the exec (read-only operations only: abandoning a mutating script would let it run
+   * on without the lock).
+   */
+  readonly signal?: AbortSignal;
 }
 
 export interface ScriptResult {
@@ -79,6 +84,7 @@ export async function runScript(engine: Engine, target: ScriptTarget, options: R
       env: scriptEnv(options.env),
       ...(target.user ? { user: target.user } : {}),
       ...(gate ? { stdin: gate } : {}),
+      ...(options.signal ? { signal: options.signal } : {}),
       stdout: output,
     });
   } catch (error) {

@@ -12,12 +12,23 @@ import { workloadArgument } from '../workloads/pickWorkload';
  */
 export async function pluginWorkloadArgument(ctx: Ctx, arg: unknown): Promise<Workload | undefined> {
   if (arg instanceof WorkloadPluginsItem || arg instanceof PluginItem || arg instanceof LeftoverItem) return arg.group.workload;
+  const group = groupOf(arg);
+  if (group) return group.workload;
   return workloadArgument(ctx, arg, (w) => w.state === 'running');
+}
+
+/** A Plugins tree node's group, recognised by shape as well as by class. */
+function groupOf(arg: unknown): WorkloadPlugins | undefined {
+  const group = (arg as { group?: Partial<WorkloadPlugins> } | null)?.group;
+  return group && typeof group === 'object' && typeof group.workload === 'object' && Array.isArray(group.plugins) ? (group as WorkloadPlugins) : undefined;
 }
 
 /** The plugin a command acts on: a tree item, `{ workload, name }`, or picked by the user. */
 export async function pluginArgument(ctx: Ctx, arg: unknown, filter: (p: PluginInfo) => boolean = () => true): Promise<{ group: WorkloadPlugins; plugin: PluginInfo } | undefined> {
   if (arg instanceof PluginItem) return { group: arg.group, plugin: arg.plugin };
+  const group = groupOf(arg);
+  const plugin = (arg as { plugin?: Partial<PluginInfo> } | null)?.plugin;
+  if (group && plugin && typeof plugin.name === 'string') return { group, plugin: plugin as PluginInfo };
   let groups: readonly WorkloadPlugins[];
   let wanted: string | undefined;
   if (arg && typeof arg === 'object' && typeof (arg as { workload?: unknown }).workload === 'string') {

@@ -23,6 +23,7 @@ export class LeftoverItem extends vscode.TreeItem {
     this.description = group.busy ? vscode.l10n.t('{0} · maybe in use by "{1}"', kinds[leftover.kind], group.busy) : vscode.l10n.t('leftover {0}', kinds[leftover.kind]);
     this.iconPath = new vscode.ThemeIcon('trash', new vscode.ThemeColor('disabledForeground'));
     this.contextValue = 'plugin.leftover';
+    this.accessibilityInformation = { label: vscode.l10n.t('{0}, leftover', where) };
     this.tooltip = vscode.l10n.t(
       'Left over by an interrupted or older operation. The sweep (at backend start, before each install, or Sweep Leftovers) finishes or rolls back interrupted operations and deletes these.',
     );

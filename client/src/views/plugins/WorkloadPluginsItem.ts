@@ -18,6 +18,7 @@ export class WorkloadPluginsItem extends vscode.TreeItem {
     if (group.busy) parts.push(vscode.l10n.t('busy: {0}', group.busy));
     this.description = parts.join(' · ');
     this.iconPath = group.busy ? new vscode.ThemeIcon('loading~spin') : new vscode.ThemeIcon('extensions');
+    this.accessibilityInformation = { label: vscode.l10n.t('{0}, plugins in {1}', group.workload.name, group.root) };
     this.contextValue = `pluginWorkload${group.leftovers.length > 0 ? '.hasLeftovers' : ''}${group.busy ? '.busy' : ''}`;
     const source =
       group.rootSource === 'label'

@@ -1,19 +1,21 @@
 import * as vscode from 'vscode';
-import { PluginsChangedNotification } from '../../../../protocol/src';
+import { ListWorkloadsRequest, PluginsChangedNotification } from '../../../../protocol/src';
 import type { Ctx } from '../../ctx';
 import type { PluginsProvider } from './PluginsProvider';
 
 /**
  * Refreshes the Plugins tree when it matters and it is visible: the backend says a workload's
- * plugins changed (an operation, or the start-up sweep), containers changed (one started or
- * stopped), the engine came back, or the view became visible after changes while hidden.
- * Refreshes are debounced, because each one runs a listing exec per workload.
+ * plugins changed (an operation, or the start-up sweep), the set of running containers changed,
+ * the engine came back, or the view became visible after changes while hidden. Refreshes are
+ * debounced, because each one runs a listing exec per workload. Container events alone are not
+ * enough: every exec (the listing's own included) is one, which would refresh in a loop.
  */
 export class PluginsRefresh implements vscode.Disposable {
   private readonly subscriptions: vscode.Disposable[] = [];
   private notification: vscode.Disposable | undefined;
   private timer: NodeJS.Timeout | undefined;
   private stale = false;
+  private running: string | undefined;
 
   constructor(
     private readonly ctx: Ctx,
@@ -21,7 +23,7 @@ export class PluginsRefresh implements vscode.Disposable {
     private readonly view: vscode.TreeView<unknown>,
   ) {
     this.subscriptions.push(
-      ctx.onDidChangeWorkloads(() => this.schedule()),
+      ctx.onDidChangeWorkloads(() => void this.onWorkloadsChanged()),
       ctx.onDidChangeEngineStatus(() => this.schedule()),
       ctx.onDidChangeBackendState((state) => {
         this.listen(state === 'ready');
@@ -46,6 +48,24 @@ export class PluginsRefresh implements vscode.Disposable {
       this.stale = false;
       this.provider.refresh();
     }, 200);
+  }
+
+  /** Schedules a refresh only when a container started or stopped (one cheap list call). */
+  private async onWorkloadsChanged(): Promise<void> {
+    if (!this.view.visible) {
+      this.stale = true;
+      return;
+    }
+    let running: string;
+    try {
+      const { workloads } = await this.ctx.request(ListWorkloadsRequest.type, { all: false });
+      running = workloads.map((w) => w.id).sort().join(',');
+    } catch {
+      return;
+    }
+    if (running === this.running) return;
+    this.running = running;
+    this.schedule();
   }
 
   private listen(ready: boolean): void {
