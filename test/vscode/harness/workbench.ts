@@ -166,3 +166,19 @@ export async function waitUntil<T>(what: string, probe: () => Promise<T>, accept
 function cssString(text: string): string {
   return text.replace(/["\\]/g, '\\$&');
 }
+
+/**
+ * Scrolls a view's tree until `row` is rendered. The tree is virtualized, and other people's
+ * compose projects whose children were never loaded stay visible through the find widget's
+ * filter, so a row of ours can sit below the viewport.
+ */
+export async function scrollToRow(page: Page, view: BerthView, row: Locator): Promise<void> {
+  const list = viewPane(page, view).locator('.monaco-list').first();
+  for (const delta of [...Array<number>(30).fill(120), ...Array<number>(60).fill(-120)]) {
+    if ((await row.count()) > 0) return;
+    await list.hover({ timeout: 5000 });
+    await page.mouse.wheel(0, delta);
+    await page.waitForTimeout(50);
+  }
+  throw new Error(`Scrolled the ${view} tree end to end without finding the row.`);
+}
