@@ -4,10 +4,11 @@ import { Backend } from '../../server/src/backend';
 import { BerthError, errorMessage } from '../../server/src/errors';
 import { BERTH_VERSION } from '../../server/src/version';
 import type { CliIo, CommandSpec, OptionSpec } from './command';
+import { recoverCommands, restoreCommands } from './commands/restore';
 import { snapshotCommands } from './commands/snapshots';
 import { workloadCommands } from './commands/workloads';
 
-const COMMANDS: readonly CommandSpec<never>[] = [...workloadCommands, ...snapshotCommands];
+const COMMANDS: readonly CommandSpec<never>[] = [...workloadCommands, ...snapshotCommands, ...restoreCommands, ...recoverCommands];
 
 const GLOBAL_OPTIONS: Readonly<Record<string, OptionSpec>> = {
   json: { type: 'boolean', description: 'print exactly one JSON document on stdout' },
@@ -33,8 +34,9 @@ export async function runCli(argv: readonly string[], io: CliIo, env: NodeJS.Pro
       io.out(helpText());
       return ExitCodes.Ok;
     }
-    const [resource, verb, ...rest] = argv;
-    const command = COMMANDS.find((c) => c.resource === resource && c.verb === verb);
+    const oneWord = COMMANDS.find((c) => c.resource === argv[0] && c.verb === '');
+    const [resource, verb, ...rest] = oneWord ? [oneWord.resource, '', ...argv.slice(1)] : argv;
+    const command = oneWord ?? COMMANDS.find((c) => c.resource === resource && c.verb === verb);
     if (!command) {
       const known = COMMANDS.some((c) => c.resource === resource);
       throw new UsageError(
@@ -59,7 +61,7 @@ export async function runCli(argv: readonly string[], io: CliIo, env: NodeJS.Pro
     }
     const { min, max } = command.positionals;
     if (parsed.positionals.length < min || parsed.positionals.length > max) {
-      throw new UsageError(`"berth ${command.resource} ${command.verb}" takes ${min === max ? min : `${min} to ${max}`} argument(s).\nUsage: ${usageLine(command)}`);
+      throw new UsageError(`"${['berth', command.resource, command.verb].filter(Boolean).join(' ')}" takes ${min === max ? min : `${min} to ${max}`} argument(s).\nUsage: ${usageLine(command)}`);
     }
     const dockerHost = parsed.values['docker-host'];
     const backend = new Backend({ ...(typeof dockerHost === 'string' ? { dockerHost } : {}) }, env);
@@ -68,6 +70,8 @@ export async function runCli(argv: readonly string[], io: CliIo, env: NodeJS.Pro
     // paused or stopped (docs/snapshots.md).
     backend.snapshots.log = { info: (m) => verbose && io.err(m), warn: (m) => io.err(`berth: ${m}`), error: (m) => io.err(`berth: ${m}`) };
     await backend.snapshots.recover();
+    backend.restore.log = backend.snapshots.log;
+    if (command.touchesWorkloads) await backend.restore.recover();
     const result = await command.run(
       { positionals: parsed.positionals, options: parsed.values as Record<string, string | boolean | undefined> },
       backend,
@@ -78,7 +82,7 @@ export async function runCli(argv: readonly string[], io: CliIo, env: NodeJS.Pro
     );
     if (json) io.out(JSON.stringify(result, null, 2));
     else command.print(result, io);
-    return ExitCodes.Ok;
+    return command.exitCode?.(result) ?? ExitCodes.Ok;
   } catch (error) {
     return reportError(error, json, io);
   }
@@ -136,7 +140,7 @@ function helpText(): string {
     'Usage: berth <resource> <verb> [args] [--json]',
     '',
     'Commands:',
-    ...COMMANDS.map((c) => `  ${`${c.resource} ${c.verb} ${c.args}`.trimEnd().padEnd(44)}${c.summary}`),
+    ...COMMANDS.map((c) => `  ${[c.resource, c.verb, c.args].filter(Boolean).join(' ').padEnd(44)}${c.summary}`),
     '',
     'Global options:',
     ...Object.entries(GLOBAL_OPTIONS).map(([n, s]) => `  ${`--${n}${s.type === 'string' ? ' V' : ''}`.padEnd(22)}${s.description}`),

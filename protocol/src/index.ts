@@ -6,3 +6,4 @@ export * from './engine';
 export * from './server';
 export * from './workloads';
 export * from './snapshots';
+export * from './restore';

@@ -10,11 +10,14 @@ export interface BerthInitializationOptions {
   readonly locale?: string;
   /** Absolute path of the l10n bundle for `locale`, when one exists. */
   readonly l10nBundle?: string;
+  /** `berth.helperImage`: the local image of helper containers (restore; no-shell workloads). */
+  readonly helperImage?: string;
 }
 
 export interface BerthSettings {
   readonly dockerHost?: string;
   readonly stateDir?: string;
+  readonly helperImage?: string;
 }
 /** Client → server. Settings changed; the backend reconnects when the endpoint changed. */
 export namespace SettingsChangedNotification {

@@ -1,6 +1,7 @@
 import type { EngineStatus } from '../../protocol/src';
 import { Engine } from './engine/engine';
 import { resolveEndpoint, type EngineEndpoint } from './engine/endpoint';
+import { RestoreService } from './restore/restoreService';
 import { SnapshotService } from './snapshots/snapshotService';
 import { resolveStateDir } from './state/stateDir';
 import { WorkloadService } from './workloads/workloadService';
@@ -8,6 +9,8 @@ import { WorkloadService } from './workloads/workloadService';
 export interface BackendSettings {
   readonly dockerHost?: string;
   readonly stateDir?: string;
+  /** `berth.helperImage`; BERTH_HELPER_IMAGE when unset. */
+  readonly helperImage?: string;
 }
 
 /**
@@ -19,12 +22,14 @@ export class Backend {
   private endpointError: Error | undefined;
   readonly workloads: WorkloadService;
   readonly snapshots: SnapshotService;
+  readonly restore: RestoreService;
   stateDir: string;
 
   constructor(private settings: BackendSettings, private readonly env: NodeJS.ProcessEnv = process.env) {
     this.stateDir = resolveStateDir(settings.stateDir, env);
     this.workloads = new WorkloadService(() => this.engine());
     this.snapshots = new SnapshotService(this);
+    this.restore = new RestoreService(this, env);
     this.configureEngine();
   }
 
@@ -33,6 +38,11 @@ export class Backend {
     if (this.endpointError) throw this.endpointError;
     if (!this.currentEngine) throw new Error('engine not configured');
     return this.currentEngine;
+  }
+
+  /** The image of restore helper containers: the setting, else BERTH_HELPER_IMAGE, else none (the workload's own). */
+  helperImage(): string | undefined {
+    return this.settings.helperImage?.trim() || this.env.BERTH_HELPER_IMAGE?.trim() || undefined;
   }
 
   /** The endpoint as configured, even when invalid (for messages). */

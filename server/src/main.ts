@@ -10,6 +10,7 @@ import {
 } from '../../protocol/src';
 import { Backend, type BackendSettings } from './backend';
 import { registerEngineHandlers } from './handlers/engine';
+import { finishStartupRecovery, registerRestoreHandlers } from './handlers/restore';
 import { registerServerHandlers } from './handlers/server';
 import { registerSnapshotHandlers } from './handlers/snapshots';
 import { registerWorkloadHandlers } from './handlers/workloads';
@@ -36,7 +37,7 @@ process.on('unhandledRejection', (reason) => {
 
 let backend: Backend | undefined;
 
-connection.onInitialize((params) => {
+connection.onInitialize(async (params) => {
   const options = (params.initializationOptions ?? {}) as BerthInitializationOptions;
   configureL10n(options);
   const settings = settingsFrom(options);
@@ -52,6 +53,7 @@ connection.onInitialize((params) => {
   registerServerHandlers(connection, log, b, () => readyMs);
   registerWorkloadHandlers(connection, log, b);
   registerSnapshotHandlers(connection, log, b);
+  registerRestoreHandlers(connection, log, b);
   const engine = registerEngineHandlers(connection, log, b);
   connection.onNotification(SettingsChangedNotification.type, (raw) => {
     try {
@@ -61,6 +63,9 @@ connection.onInitialize((params) => {
     }
   });
   connection.onShutdown(() => engine.dispose());
+  // Restores that a crash interrupted are finished or undone before any request is served (the
+  // client sends none before this answer); storing their safety copies continues afterwards.
+  b.restore.startupReport = await b.restore.recover({ deferSafety: true });
   return {
     capabilities: { textDocumentSync: TextDocumentSyncKind.None },
     serverInfo: { name: 'berth', version: '' },
@@ -73,6 +78,7 @@ connection.onInitialized(() => {
   log.info(`Berth backend ready (pid ${process.pid}) in ${readyMs} ms; state in ${backend?.stateDir ?? '?'}`);
   // Puts back workloads a crashed capture left paused or stopped, and sweeps temp leftovers.
   void backend?.snapshots.recover();
+  if (backend) void finishStartupRecovery(connection, backend);
 });
 
 connection.listen();
@@ -82,7 +88,8 @@ function settingsFrom(raw: unknown): BackendSettings {
   const str = (v: unknown) => (typeof v === 'string' && v.trim() !== '' ? v : undefined);
   const dockerHost = str(o.dockerHost);
   const stateDir = str(o.stateDir);
-  return { ...(dockerHost ? { dockerHost } : {}), ...(stateDir ? { stateDir } : {}) };
+  const helperImage = str(o.helperImage);
+  return { ...(dockerHost ? { dockerHost } : {}), ...(stateDir ? { stateDir } : {}), ...(helperImage ? { helperImage } : {}) };
 }
 
 function configureL10n(options: BerthInitializationOptions): void {
