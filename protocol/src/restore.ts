@@ -127,6 +127,9 @@ export interface RecoveredRestore {
   readonly safetySnapshot?: string;
   /** Data found where a volume's old data belonged, written by someone else: kept at these host paths. */
   readonly conflicts: readonly string[];
+  /** What recovery did beyond the usual, for the log (not a failure). */
+  readonly notes: readonly string[];
+  /** Why the outcome is still `pending`. */
   readonly problems: readonly string[];
 }
 

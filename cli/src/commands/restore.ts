@@ -56,6 +56,7 @@ const recover: CommandSpec<RecoveryReport> = {
       if (r.restarted) io.out(l10n.t('  started again'));
       if (r.safetySnapshot) io.out(l10n.t('  safety copy: snapshot {0}', r.safetySnapshot.slice(0, 12)));
       for (const c of r.conflicts) io.out(l10n.t('  data found in the way kept at {0}', c));
+      for (const n of r.notes) io.out(`  ${n}`);
       for (const p of r.problems) io.err(`  ${p}`);
     }
     for (const c of report.corruptJournals) io.err(l10n.t('Unreadable journal set aside: {0}', c));

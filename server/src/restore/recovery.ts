@@ -17,7 +17,7 @@ import { ownerAlive } from '../snapshots/liveness';
 import type { SnapshotStore } from '../snapshots/store';
 import { helpersOfJournal, startHelper, sweepHelpers, type Agent, type Helper } from './helper';
 import { isForward, journalIds, readJournal, removeJournal, setAsideCorrupt, writeJournal, type RestoreJournal } from './journal';
-import { startToPrior, stillDown } from './runState';
+import { startToPrior } from './runState';
 import { captureSafetyCopy, workloadOfJournal } from './safety';
 import { reachStep, type StepHooks } from './seams';
 import { openAgent, removeAsides, removeStages, settleVolumes } from './settle';
@@ -100,12 +100,12 @@ export async function recoverRestores(deps: RecoveryDeps, options: RecoveryOptio
 }
 
 function entry(journal: RestoreJournal, outcome: RecoveredRestore['outcome'], problems: string[]): RecoveredRestore {
-  return { id: journal.id, workload: journal.workloadName, snapshot: journal.snapshotId, step: journal.step, outcome, volumes: [], restarted: false, conflicts: [], problems };
+  return { id: journal.id, workload: journal.workloadName, snapshot: journal.snapshotId, step: journal.step, outcome, volumes: [], restarted: false, conflicts: [], notes: [], problems };
 }
 
 async function recoverOne(deps: RecoveryDeps, engine: Engine, journal: RestoreJournal, options: RecoveryOptions): Promise<RecoveredRestore> {
   const forward = isForward(journal.phase);
-  const result: Mutable<RecoveredRestore> = { ...entry(journal, 'pending', []), volumes: [], conflicts: [], problems: [] };
+  const result: Mutable<RecoveredRestore> = { ...entry(journal, 'pending', []), volumes: [], conflicts: [], notes: [], problems: [] };
   await reachStep('recover.helper', deps.hooks);
   // Stray processes of the dead restore (its helper) must be gone before anything is judged.
   for (const helperId of await helpersOfJournal(engine, journal.id)) await engine.removeContainer(helperId);
@@ -116,11 +116,13 @@ async function recoverOne(deps: RecoveryDeps, engine: Engine, journal: RestoreJo
     helper = await startHelper(engine, journal.helperImage, 'setting', parents, journal.id, AbortSignal.timeout(120_000), deps.env);
     agent = await openAgent(engine, helper, journal);
 
-    // A container that someone started on half-swapped directories goes down first.
-    const mayBeHalfSwapped = journal.phase === 'stopping' || journal.phase === 'swapping' || journal.phase === 'rolling-back';
-    if (mayBeHalfSwapped && (await stillDown(engine, journal.containerId, journal.stoppedStartedAt)) === 'started') {
+    // Nothing is moved under a running container: if a volume must move and the container runs
+    // (someone started it after the crash, or the crash came before the stop), it goes down first.
+    let stoppedNow = false;
+    if ((await needsMoving(agent, journal, forward)) && (await isRunning(engine, journal.containerId))) {
       await engine.stopContainer(journal.containerId, AbortSignal.timeout(120_000));
-      result.problems.push(l10n.t('{0} had been started while its volumes were half swapped; it was stopped for the recovery.', journal.workloadName));
+      stoppedNow = true;
+      result.notes.push(l10n.t('{0} was running while its volumes were half swapped; it was stopped for the recovery.', journal.workloadName));
     }
 
     await reachStep('recover.settle', deps.hooks);
@@ -136,7 +138,7 @@ async function recoverOne(deps: RecoveryDeps, engine: Engine, journal: RestoreJo
 
     // The workload runs again if the restore had stopped it (and it ran before).
     await reachStep('recover.start', deps.hooks);
-    const needsStart = forward ? journal.phase === 'committed' : journal.stopped === true;
+    const needsStart = stoppedNow || (forward ? journal.phase === 'committed' : journal.stopped === true);
     if (needsStart) {
       const outcome = await startToPrior(engine, journal.containerId, journal.prior);
       if (outcome === 'started') result.restarted = journal.prior !== 'stopped';
@@ -154,7 +156,7 @@ async function recoverOne(deps: RecoveryDeps, engine: Engine, journal: RestoreJo
       if (!journal.safetySnapshotId) {
         if (options.deferSafety) {
           result.outcome = 'pending';
-          result.problems.push(l10n.t('The safety copy is stored in the background.'));
+          result.notes.push(l10n.t('The safety copy is stored in the background.'));
           return result;
         }
         await reachStep('recover.safety', deps.hooks);
@@ -186,6 +188,26 @@ async function recoverOne(deps: RecoveryDeps, engine: Engine, journal: RestoreJo
   }
 }
 
+/** Whether settling would rename anything (asked by ids, without moving). */
+async function needsMoving(agent: Agent, journal: RestoreJournal, forward: boolean): Promise<boolean> {
+  for (const [i, v] of journal.volumes.entries()) {
+    const ids = await agent.send('ids', i);
+    const live = / live=(\S+)/.exec(ids)?.[1];
+    if (live !== (forward ? v.newId : v.oldId)) return true;
+  }
+  return false;
+}
+
+async function isRunning(engine: Engine, containerId: string): Promise<boolean> {
+  try {
+    const details = await engine.inspectContainer(containerId, AbortSignal.timeout(60_000));
+    return details.State.Running || details.State.Restarting === true;
+  } catch (error) {
+    if (error instanceof BerthError && error.codeName === 'NotFound') return false;
+    throw error;
+  }
+}
+
 function logReport(log: Log, report: RecoveryReport): void {
   if (report.helpersRemoved > 0) log.info(l10n.t('Recovery removed {0} helper container(s) left by crashed operations.', report.helpersRemoved));
   for (const r of report.restores) {
@@ -194,6 +216,7 @@ function logReport(log: Log, report: RecoveryReport): void {
     if (r.outcome === 'pending' || r.problems.length > 0) log.warn(`${line}${r.problems.length > 0 ? ` (${r.problems.join('; ')})` : ''}`);
     else log.info(line);
     if (r.conflicts.length > 0) log.warn(l10n.t('Data found in the way was kept at: {0}', r.conflicts.join(', ')));
+    for (const n of r.notes) log.info(n);
   }
   for (const p of report.problems) log.warn(p);
 }
