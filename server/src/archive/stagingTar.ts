@@ -67,7 +67,7 @@ export async function streamStagingTars(options: StagingTarOptions): Promise<Rea
     current = { index: volume.index, out, links: [], stage };
     const extraction = options.extract(volume, out).catch((error: unknown) => {
       fail(error);
-      out.destroy();
+      out.destroy(stopped());
     });
     extractions.push(extraction);
     return current;
@@ -122,7 +122,9 @@ export async function streamStagingTars(options: StagingTarOptions): Promise<Rea
   } catch (error) {
     fail(error);
   }
-  if (failure !== undefined) current?.out.destroy();
+  // Destroyed WITH an error: the engine request reading the stream is then torn down too. A
+  // plain destroy would leave it waiting for the rest of the body, and the extraction unsettled.
+  if (failure !== undefined) current?.out.destroy(stopped());
   // Every volume the manifest lists gets an archive, also one whose only entry is its root.
   if (failure === undefined) {
     for (const v of options.manifest.volumes) {
@@ -132,6 +134,10 @@ export async function streamStagingTars(options: StagingTarOptions): Promise<Rea
   await Promise.allSettled(extractions);
   if (failure !== undefined) throw failure;
   return result!;
+}
+
+function stopped(): Error {
+  return Object.assign(new Error('staging stopped'), { code: 'BERTH_STAGING_STOPPED' });
 }
 
 function header(stage: string, e: ManifestEntry): Buffer {
