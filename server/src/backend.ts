@@ -40,6 +40,10 @@ export class Backend {
     return this.currentEngine;
   }
 
+  settleWorkload(key: string): Promise<void> {
+    return this.restore.settle(key);
+  }
+
   /** The image of restore helper containers: the setting, else BERTH_HELPER_IMAGE, else none (the workload's own). */
   helperImage(): string | undefined {
     return this.settings.helperImage?.trim() || this.env.BERTH_HELPER_IMAGE?.trim() || undefined;

@@ -32,8 +32,10 @@ export interface RecoveryDeps {
 }
 
 export interface RecoveryOptions {
-  /** Only this workload's journals; the caller already holds its lock. */
+  /** Only this workload's journals. */
   readonly onlyKey?: string;
+  /** The caller already holds the workload lock of `onlyKey`. */
+  readonly lockHeld?: boolean;
   /**
    * Settle volumes and restart workloads, but leave storing safety copies (which reads all the
    * old data) for a later run. The backend uses this before it serves requests.
@@ -72,7 +74,7 @@ export async function recoverRestores(deps: RecoveryDeps, options: RecoveryOptio
       continue;
     }
     let lock: HeldLock | undefined;
-    if (options.onlyKey === undefined) {
+    if (!options.lockHeld) {
       try {
         lock = await acquireLock(deps.stateDir, 'workload', journal.workload.key, 'restore-recovery');
       } catch (error) {

@@ -4,6 +4,7 @@ import type { Engine } from '../engine/engine';
 import { BerthError, ConflictError, errorMessage, InvalidParamsError, NotFoundError } from '../errors';
 import { nullLog, type Log } from '../log';
 import type { OperationContext } from '../operation';
+import { ownerAlive } from '../snapshots/liveness';
 import { resumeQuiesced } from '../snapshots/recovery';
 import { SnapshotStore } from '../snapshots/store';
 import type { WorkloadService } from '../workloads/workloadService';
@@ -82,14 +83,7 @@ export class RestoreService {
         recoverWorkload: async (key) => {
           const quiesce = { resumed: [], journalsCleared: 0, tempRemoved: 0, orphanObjectsRemoved: [], danglingRecordsRemoved: [], problems: [] };
           await resumeQuiesced(store, () => engine, this.log, quiesce, key);
-          const report = await recoverRestores(this.recoveryDeps(store), { onlyKey: key });
-          for (const id of await journalIds(this.host.stateDir)) {
-            const left = await readJournal(this.host.stateDir, id);
-            if (left?.workload.key === key) {
-              const why = report.restores.find((r) => r.id === id)?.problems.join('; ') ?? '';
-              throw new ConflictError(l10n.t('An earlier restore of {0} is not finished and could not be finished now ({1}). Run "berth recover" and try again.', key, why));
-            }
-          }
+          await this.settleLocked(store, key, true);
         },
       },
       params,
@@ -100,6 +94,24 @@ export class RestoreService {
   /** The full ID of a snapshot reference (for confirming a restore on the command line). */
   async snapshotId(ref: string, workloadRef?: string): Promise<string> {
     return (await this.resolveSnapshot(this.store(), ref, workloadRef)).id;
+  }
+
+  /**
+   * Finishes a crashed restore of this workload before another operation reads or changes its
+   * volumes (capture calls it); throws Conflict when one cannot be finished now.
+   */
+  async settle(key: string): Promise<void> {
+    await this.settleLocked(this.store(), key, false);
+  }
+
+  private async settleLocked(store: SnapshotStore, key: string, lockHeld: boolean): Promise<void> {
+    const report = await recoverRestores(this.recoveryDeps(store), { onlyKey: key, lockHeld });
+    for (const id of await journalIds(this.host.stateDir)) {
+      const left = await readJournal(this.host.stateDir, id);
+      if (left?.workload.key !== key || (await ownerAlive(left.owner))) continue;
+      const why = report.restores.find((r) => r.id === id)?.problems.join('; ') ?? '';
+      throw new ConflictError(l10n.t('An earlier restore of {0} is not finished and could not be finished now ({1}). Run "berth recover" and try again.', key, why));
+    }
   }
 
   /** The recovery sweep; never throws (problems are in the report). */
