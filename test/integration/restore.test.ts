@@ -108,7 +108,8 @@ describe('restore: round trip on a named volume and a bind mount', () => {
     assert.equal(missing.code, ExitCodes.NotFound);
     const nothing = await runCli(['recover', '--json'], world.env);
     assert.equal(nothing.code, ExitCodes.Ok, nothing.stderr);
-    assert.equal(JSON.parse(nothing.stdout).didSomething, false);
+    // Other runs on this engine may leave orphan helpers that any sweep removes; no restore was pending here.
+    assert.deepEqual(JSON.parse(nothing.stdout).restores, []);
     await assertRunning(world);
   });
 

@@ -233,8 +233,12 @@ export async function sweepHelpers(engine: Engine, signal?: AbortSignal): Promis
     if (c.Labels?.[HELPER_LABEL] !== 'restore') continue;
     const owner = parseOwnerLabel(c.Labels[OWNER_LABEL] ?? '');
     if (owner && (await ownerAlive(owner))) continue;
-    await engine.removeContainer(c.Id, signal);
-    removed++;
+    try {
+      await engine.removeContainer(c.Id, signal);
+      removed++;
+    } catch {
+      // Another sweeper may be removing it right now (409); the next sweep retries otherwise.
+    }
   }
   return removed;
 }
