@@ -110,7 +110,7 @@ async function recoverOne(deps: RecoveryDeps, engine: Engine, journal: RestoreJo
   const result: Mutable<RecoveredRestore> = { ...entry(journal, 'pending', []), volumes: [], conflicts: [], notes: [], problems: [] };
   await reachStep('recover.helper', deps.hooks);
   // Stray processes of the dead restore (its helper) must be gone before anything is judged.
-  for (const helperId of await helpersOfJournal(engine, journal.id)) await engine.removeContainer(helperId);
+  await removeHelpersOf(engine, journal.id);
   let helper: Helper | undefined;
   let agent: Agent | undefined;
   try {
@@ -188,6 +188,17 @@ async function recoverOne(deps: RecoveryDeps, engine: Engine, journal: RestoreJo
     await agent?.close();
     await helper?.remove();
   }
+}
+
+/** Removes the dead restore's helpers (and so any command still running in them), and waits until they are gone. */
+async function removeHelpersOf(engine: Engine, journalId: string): Promise<void> {
+  for (let attempt = 0; attempt < 60; attempt++) {
+    const left = await helpersOfJournal(engine, journalId);
+    if (left.length === 0) return;
+    for (const id of left) await engine.removeContainer(id).catch(() => undefined);
+    await new Promise((resolve) => setTimeout(resolve, attempt === 0 ? 0 : 500));
+  }
+  throw new Error(l10n.t('the helper containers of restore {0} could not be removed', journalId));
 }
 
 /** Whether settling would rename anything (asked by ids, without moving). */
