@@ -6,7 +6,7 @@
 // leave them external on purpose: the bundle then works whether or not they exist next to it,
 // and the .vsix ships no native code.
 import * as esbuild from 'esbuild';
-import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const args = new Set(process.argv.slice(2));
@@ -73,6 +73,25 @@ if (withTests) {
     });
   }
 }
+
+/**
+ * Translations are kept as one fragment per capability (l10n/<locale>/<capability>.json) so
+ * parallel work does not collide in one file; VS Code and @vscode/l10n read one bundle per
+ * locale, built here.
+ */
+function buildL10nBundles() {
+  for (const locale of readdirSync('l10n')) {
+    const dir = join('l10n', locale);
+    if (!statSync(dir).isDirectory()) continue;
+    const merged = {};
+    for (const name of readdirSync(dir).filter((n) => n.endsWith('.json')).sort()) {
+      Object.assign(merged, JSON.parse(readFileSync(join(dir, name), 'utf8')));
+    }
+    const sorted = Object.fromEntries(Object.entries(merged).sort(([a], [b]) => a.localeCompare(b)));
+    writeFileSync(join('l10n', `bundle.l10n.${locale}.json`), `${JSON.stringify(sorted, null, 2)}\n`);
+  }
+}
+buildL10nBundles();
 
 if (watch) {
   for (const options of builds) {

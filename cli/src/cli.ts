@@ -1,7 +1,8 @@
 import { parseArgs } from 'node:util';
+import * as l10n from '@vscode/l10n';
 import { ErrorCodes, ExitCodes, exitCodeFor, type ExitCode } from '../../protocol/src';
 import { Backend } from '../../server/src/backend';
-import { BerthError, errorMessage } from '../../server/src/errors';
+import { BerthError, RejectedError, errorMessage } from '../../server/src/errors';
 import { BERTH_VERSION } from '../../server/src/version';
 import type { CliIo, CommandSpec, OptionSpec } from './command';
 import { recoverCommands, restoreCommands } from './commands/restore';
@@ -26,7 +27,8 @@ class UsageError extends Error {}
 export async function runCli(argv: readonly string[], io: CliIo, env: NodeJS.ProcessEnv = process.env, signal?: AbortSignal): Promise<ExitCode> {
   const json = argv.includes('--json');
   try {
-    if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-v')) {
+    const bare = argv.filter((a) => a !== '--json');
+    if (bare.length === 1 && (bare[0] === '--version' || bare[0] === '-v')) {
       io.out(json ? JSON.stringify({ version: BERTH_VERSION }) : BERTH_VERSION);
       return ExitCodes.Ok;
     }
@@ -39,8 +41,12 @@ export async function runCli(argv: readonly string[], io: CliIo, env: NodeJS.Pro
     const command = oneWord ?? COMMANDS.find((c) => c.resource === resource && c.verb === verb);
     if (!command) {
       const known = COMMANDS.some((c) => c.resource === resource);
+      // Options are not part of the command's name (`berth frob --json`).
+      const named = [resource, verb].filter((w): w is string => w !== undefined && !w.startsWith('-')).join(' ');
       throw new UsageError(
-        known ? `Unknown command "${resource} ${verb ?? ''}". ${resourceHelp(resource ?? '')}` : `Unknown command "${argv.slice(0, 2).join(' ')}". Run "berth --help".`,
+        known
+          ? l10n.t('Unknown command "{0}". {1}', named, resourceHelp(resource ?? ''))
+          : l10n.t('Unknown command "{0}". Run "berth --help".', named || argv[0] || ''),
       );
     }
     const optionSpecs = { ...GLOBAL_OPTIONS, ...(command.options ?? {}) };
@@ -53,7 +59,7 @@ export async function runCli(argv: readonly string[], io: CliIo, env: NodeJS.Pro
         strict: true,
       });
     } catch (error) {
-      throw new UsageError(`${errorMessage(error)}\nUsage: ${usageLine(command)}`);
+      throw new UsageError(l10n.t('{0}\nUsage: {1}', errorMessage(error), usageLine(command)));
     }
     if (parsed.values.help) {
       io.out(commandHelp(command));
@@ -61,9 +67,15 @@ export async function runCli(argv: readonly string[], io: CliIo, env: NodeJS.Pro
     }
     const { min, max } = command.positionals;
     if (parsed.positionals.length < min || parsed.positionals.length > max) {
-      throw new UsageError(`"${['berth', command.resource, command.verb].filter(Boolean).join(' ')}" takes ${min === max ? min : `${min} to ${max}`} argument(s).\nUsage: ${usageLine(command)}`);
+      throw new UsageError(
+        l10n.t('"{0}" takes {1} argument(s), not {2}.\nUsage: {3}', ['berth', command.resource, command.verb].filter(Boolean).join(' '), min === max ? String(min) : `${min}-${max}`, parsed.positionals.length, usageLine(command)),
+      );
     }
     const dockerHost = parsed.values['docker-host'];
+    // An empty value would silently fall back to DOCKER_HOST or the default engine.
+    if (typeof dockerHost === 'string' && dockerHost.trim() === '') {
+      throw new RejectedError(l10n.t('--docker-host needs an endpoint such as unix:///var/run/docker.sock, tcp://host:port or ssh://user@host; it was empty.'), { detail: dockerHost });
+    }
     const backend = new Backend({ ...(typeof dockerHost === 'string' ? { dockerHost } : {}) }, env);
     const verbose = parsed.values.verbose === true;
     // Every CLI start is also a recovery point: a capture that crashed may have left a workload
@@ -106,11 +118,12 @@ function reportError(error: unknown, json: boolean, io: CliIo): ExitCode {
   } else {
     code = ErrorCodes.InternalError;
     name = 'InternalError';
-    message = `berth failed unexpectedly: ${errorMessage(error)}`;
+    message = l10n.t('berth failed unexpectedly: {0}', errorMessage(error));
     exit = ExitCodes.Failed;
   }
-  const extra = error instanceof BerthError ? error.extra : {};
-  if (json) io.out(JSON.stringify({ error: { code, name, message, ...extra } }));
+  // The entry or step an error is about (an archive entry that failed a check, a named step).
+  const where = error instanceof BerthError ? { ...(error.extra.path !== undefined ? { path: error.extra.path } : {}), ...(error.extra.step !== undefined ? { step: error.extra.step } : {}) } : {};
+  if (json) io.out(JSON.stringify({ error: { code, name, message, ...where } }));
   else io.err(`berth: ${message}`);
   return exit;
 }
@@ -130,7 +143,7 @@ function commandHelp(c: CommandSpec<never>): string {
 
 function resourceHelp(resource: string): string {
   const verbs = COMMANDS.filter((c) => c.resource === resource).map((c) => c.verb);
-  return `"berth ${resource}" takes: ${verbs.join(', ')}.`;
+  return l10n.t('"berth {0}" takes: {1}.', resource, verbs.join(', '));
 }
 
 function helpText(): string {

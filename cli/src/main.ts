@@ -4,6 +4,11 @@ import { runCli } from './cli';
 const controller = new AbortController();
 process.once('SIGINT', () => controller.abort());
 process.once('SIGTERM', () => controller.abort());
+// A reader that went away (`berth … | head -1`) is not a failure of the command.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw error;
+});
 
 runCli(process.argv.slice(2), {
   out: (text) => process.stdout.write(`${text}\n`),

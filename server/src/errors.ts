@@ -1,3 +1,4 @@
+import * as l10n from '@vscode/l10n';
 import { ErrorCodes, type BerthErrorData, type ErrorCode, type ErrorCodeName } from '../../protocol/src';
 
 /**
@@ -64,7 +65,7 @@ export class OperationFailedError extends BerthError {
   }
 }
 export class CancelledError extends BerthError {
-  constructor(message = 'The operation was cancelled.', extra?: Extra) {
+  constructor(message = l10n.t('The operation was cancelled.'), extra?: Extra) {
     super(ErrorCodes.Cancelled, message, extra);
   }
 }

@@ -2,6 +2,13 @@ import * as vscode from 'vscode';
 import type { Ctx } from '../ctx';
 import { restartBackend } from './backend/restartBackend';
 import { showLog } from './backend/showLog';
+import { deleteSnapshot } from './snapshots/deleteSnapshot';
+import { exportSnapshot } from './snapshots/exportSnapshot';
+import { importSnapshot } from './snapshots/importSnapshot';
+import { pinSnapshot, unpinSnapshot } from './snapshots/pinSnapshot';
+import { refreshSnapshots } from './snapshots/refreshSnapshots';
+import { takeSnapshot } from './snapshots/takeSnapshot';
+import { verifySnapshot } from './snapshots/verifySnapshot';
 import { copyWorkloadId } from './workloads/copyWorkloadId';
 import { refreshWorkloads, retryEngine } from './workloads/refreshWorkloads';
 import { restartWorkload, startWorkload, stopWorkload } from './workloads/lifecycle';
@@ -20,6 +27,14 @@ const COMMANDS: Readonly<Record<string, CommandFactory>> = {
   'berth.workloads.restart': restartWorkload,
   'berth.workloads.copyId': copyWorkloadId,
   'berth.workloads.showLogs': showWorkloadLogs,
+  'berth.snapshots.take': takeSnapshot,
+  'berth.snapshots.verify': verifySnapshot,
+  'berth.snapshots.export': exportSnapshot,
+  'berth.snapshots.import': importSnapshot,
+  'berth.snapshots.delete': deleteSnapshot,
+  'berth.snapshots.pin': pinSnapshot,
+  'berth.snapshots.unpin': unpinSnapshot,
+  'berth.snapshots.refresh': refreshSnapshots,
 };
 
 export function registerCommands(ctx: Ctx): vscode.Disposable[] {

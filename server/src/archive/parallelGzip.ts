@@ -4,20 +4,19 @@
 // gunzip, GNU tar and Node read as a whole. Memory stays bounded: at most `inFlight` blocks are
 // being compressed or written at once, and `ready()` makes the producer wait for room.
 //
-// Blocks whose bytes look random (high byte entropy in a few samples) are stored with deflate
-// level 0 instead of level 1: deflating them costs ~20× the time and saves nothing. This is the
-// only compressibility heuristic; it never changes the bytes a reader gets back.
+// Each block picks its own method (blockCompression.ts): stored, Huffman-only or deflate. The
+// choice never changes the bytes a reader gets back.
 import { createHash } from 'node:crypto';
 import type { FileHandle } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
-import { gzip, type ZlibOptions } from 'node:zlib';
+import { compressBlock } from './blockCompression';
 
 export interface ParallelGzipOptions {
   readonly blockSize?: number;
   readonly inFlight?: number;
   readonly level?: number;
-  /** Store incompressible-looking blocks uncompressed (default true). */
-  readonly detectIncompressible?: boolean;
+  /** Choose stored or Huffman-only per block where deflate would not pay (default true). */
+  readonly adaptive?: boolean;
 }
 
 export interface GzipFileResult {
@@ -27,16 +26,18 @@ export interface GzipFileResult {
   readonly sha256: string;
   /** Uncompressed bytes taken in. */
   readonly rawBytes: number;
-  readonly storedBlocks: number;
-  readonly deflatedBlocks: number;
+  /** Blocks per compression method. */
+  readonly methods: Readonly<Record<string, number>>;
 }
 
 export class ParallelGzipFile {
   private readonly blockSize: number;
   private readonly inFlight: number;
   private readonly level: number;
-  private readonly detect: boolean;
+  private readonly adaptive: boolean;
   private block: Buffer;
+  /** Blocks whose compression finished, reused so 1 MiB buffers do not churn the GC. */
+  private readonly spare: Buffer[] = [];
   private fill = 0;
   private pending = 0;
   private chain: Promise<void> = Promise.resolve();
@@ -45,15 +46,14 @@ export class ParallelGzipFile {
   private readonly hash = createHash('sha256');
   private written = 0;
   private rawBytes = 0;
-  private storedBlocks = 0;
-  private deflatedBlocks = 0;
+  private readonly methods: Record<string, number> = {};
   private finished = false;
 
   constructor(private readonly handle: FileHandle, options: ParallelGzipOptions = {}) {
     this.blockSize = options.blockSize ?? 1024 * 1024;
     this.inFlight = options.inFlight ?? Math.max(2, Math.min(4, availableParallelism() + 1));
     this.level = options.level ?? 1;
-    this.detect = options.detectIncompressible ?? true;
+    this.adaptive = options.adaptive ?? true;
     this.block = Buffer.allocUnsafe(this.blockSize);
   }
 
@@ -89,7 +89,7 @@ export class ParallelGzipFile {
     await this.chain;
     if (this.failure) throw this.failure;
     await this.handle.sync();
-    return { bytes: this.written, sha256: this.hash.digest('hex'), rawBytes: this.rawBytes, storedBlocks: this.storedBlocks, deflatedBlocks: this.deflatedBlocks };
+    return { bytes: this.written, sha256: this.hash.digest('hex'), rawBytes: this.rawBytes, methods: { ...this.methods } };
   }
 
   /** Stops: pending work is dropped; later calls fail. The caller closes and removes the file. */
@@ -104,13 +104,16 @@ export class ParallelGzipFile {
   }
 
   private submit(): void {
-    const data = this.block.subarray(0, this.fill);
-    this.block = Buffer.allocUnsafe(this.blockSize);
+    const full = this.block;
+    const data = full.subarray(0, this.fill);
+    this.block = this.spare.pop() ?? Buffer.allocUnsafe(this.blockSize);
     this.fill = 0;
-    const stored = this.detect && looksIncompressible(data);
-    if (stored) this.storedBlocks++;
-    else this.deflatedBlocks++;
-    const compressed = gzipAsync(data, { level: stored ? 0 : this.level });
+    const compressed = compressBlock(data, this.level, this.adaptive).then((result) => {
+      this.methods[result.method] = (this.methods[result.method] ?? 0) + 1;
+      // zlib has read the input once its callback ran; the block can take new bytes.
+      if (this.spare.length < this.inFlight + 1) this.spare.push(full);
+      return result.out;
+    });
     compressed.catch(() => undefined);
     this.pending++;
     this.chain = this.chain.then(async () => {
@@ -137,10 +140,6 @@ export class ParallelGzipFile {
   }
 }
 
-function gzipAsync(data: Buffer, options: ZlibOptions): Promise<Buffer> {
-  return new Promise((resolve, reject) => gzip(data, options, (error, out) => (error ? reject(error) : resolve(out))));
-}
-
 /** Writes the whole buffer at `position`, looping on short writes (PITFALLS §9). */
 export async function writeAll(handle: FileHandle, data: Buffer, position: number): Promise<void> {
   let offset = 0;
@@ -149,33 +148,4 @@ export async function writeAll(handle: FileHandle, data: Buffer, position: numbe
     if (bytesWritten <= 0) throw new Error('short write');
     offset += bytesWritten;
   }
-}
-
-const SAMPLE = 4096;
-const SAMPLES = 4;
-/** Bits per byte above which a sample counts as random; text is ~5, deflated or random ~7.98. */
-const ENTROPY_LIMIT = 7.9;
-
-/**
- * Whether a block looks like random or already-compressed bytes: every one of a few evenly
- * spaced samples has byte entropy above the limit. Costs a histogram of 16 KiB per block.
- */
-export function looksIncompressible(data: Buffer): boolean {
-  if (data.length < SAMPLE * SAMPLES) return false;
-  const counts = new Uint32Array(256);
-  const step = Math.floor((data.length - SAMPLE) / (SAMPLES - 1));
-  for (let s = 0; s < SAMPLES; s++) {
-    counts.fill(0);
-    const start = s * step;
-    for (let i = start; i < start + SAMPLE; i++) counts[data[i] as number]! += 1;
-    let entropy = 0;
-    for (let b = 0; b < 256; b++) {
-      const c = counts[b] as number;
-      if (c === 0) continue;
-      const p = c / SAMPLE;
-      entropy -= p * Math.log2(p);
-    }
-    if (entropy < ENTROPY_LIMIT) return false;
-  }
-  return true;
 }

@@ -23,6 +23,8 @@ export interface ReadSnapshotOptions {
   readonly signal?: AbortSignal;
   /** A stored object's manifest. Without it, the archive's first entry must be manifest.json. */
   readonly manifest?: SnapshotManifest;
+  /** Names the input in errors that happen before the first entry (a file name). */
+  readonly sourceName: string;
   /** Size of the compressed input, for the decompression-ratio check. */
   readonly compressedSize: number;
   /** Builds the error for any problem; `path` names the entry (or manifest.json). */
@@ -78,8 +80,8 @@ export async function readSnapshotArchive(source: Readable, options: ReadSnapsho
 
   const { output, done } = boundedGunzip(source, {
     maxBytes: () => limit,
-    tooBig: (n, max) => problem(l10n.t('The archive decompresses to more than the {0} bytes its manifest accounts for (a decompression bomb?).', max), current ?? `${n}`),
-    corrupt: (detail) => problem(l10n.t('The gzip data is damaged: {0}.', detail), current),
+    tooBig: (n, max) => problem(l10n.t('The archive decompresses to more than the {0} bytes its manifest accounts for (a decompression bomb?).', max), current ?? options.sourceName),
+    corrupt: (detail) => problem(l10n.t('The gzip data is damaged: {0}.', detail), current ?? options.sourceName),
   });
 
   const manifestSink = (h: TarEntryHeader): BodySink => {
@@ -89,7 +91,12 @@ export async function readSnapshotArchive(source: Readable, options: ReadSnapsho
     return {
       data: (chunk) => chunks.push(Buffer.from(chunk)),
       end: () => {
-        const m = parseManifestJson(Buffer.concat(chunks).toString('utf8'));
+        let m: SnapshotManifest;
+        try {
+          m = parseManifestJson(Buffer.concat(chunks).toString('utf8'));
+        } catch (error) {
+          throw problem((error as Error).message, (error as { extra?: { path?: string } }).extra?.path ?? MANIFEST_FILE);
+        }
         for (const v of m.volumes) index(v);
         adopt(m, HEADER_ALLOWANCE + roundUp(h.size));
       },
@@ -164,7 +171,7 @@ export async function readSnapshotArchive(source: Readable, options: ReadSnapsho
     await scanTar(output, { entry: visit, ready: () => options.visitor?.ready?.() }, {
       signal: options.signal,
       maxMetaBytes: 16 * 1024,
-      formatError: (message, path) => problem(l10n.t('The archive is malformed: {0}.', message), path ?? current),
+      formatError: (message, path) => problem(l10n.t('The archive is malformed: {0}.', message), path ?? current ?? options.sourceName),
     });
   } catch (error) {
     scanError = error;

@@ -80,6 +80,7 @@ export async function streamStagingTars(options: StagingTarOptions): Promise<Rea
       ...(options.signal ? { signal: options.signal } : {}),
       manifest: options.manifest,
       compressedSize: options.compressedSize,
+      sourceName: 'data.tar.gz',
       problem: options.problem,
       visitor: {
         entry: (volume, declared) => {

@@ -88,7 +88,11 @@ export async function scanTar(source: Readable | AsyncIterable<Buffer>, visitor:
   });
   // Keep an unobserved rejection from surfacing before we await it below.
   done.catch(() => undefined);
-  parser.on('warn', (_code: string, message: string) => fail(options.formatError(message, current)));
+  parser.on('warn', (_code: string, message: string, data?: { entry?: { path?: string }; header?: { path?: string } }) => {
+    // A bad header has no entry of its own yet: name it if it decoded, else the one before it.
+    const path = data?.entry?.path ?? data?.header?.path;
+    fail(options.formatError(path !== undefined || current === undefined ? message : `${message} (in the header after "${current}")`, path ?? current));
+  });
   parser.on('ignoredEntry', (entry: ReadEntry) => fail(options.formatError(`unsupported or oversized entry (${entry.type})`, entry.path)));
   parser.on('eof', () => {
     sawEnd = true;

@@ -1,3 +1,4 @@
+import * as l10n from '@vscode/l10n';
 import {
   BerthError,
   CancelledError,
@@ -54,12 +55,12 @@ export function classifyEngineError(error: unknown, what: string, endpoint: stri
   const status = typeof e.statusCode === 'number' ? e.statusCode : undefined;
   if (status === undefined) {
     if (typeof e.code === 'string' && UNREACHABLE_CODES.has(e.code)) {
-      return new EngineUnreachableError(`Cannot reach the Docker engine at ${endpoint}: ${detail}`, { detail: e.code }, { cause: error });
+      return new EngineUnreachableError(l10n.t('Cannot reach the Docker engine at {0}: {1}', endpoint, detail), { detail: e.code }, { cause: error });
     }
-    return new OperationFailedError(`${what} failed: ${detail}`, typeof e.code === 'string' ? { detail: e.code } : {}, { cause: error });
+    return new OperationFailedError(l10n.t('{0} failed: {1}', what, detail), typeof e.code === 'string' ? { detail: e.code } : {}, { cause: error });
   }
   const extra = { detail: `HTTP ${status}` };
   if (status === 404) return new NotFoundError(`${what}: ${detail}`, extra, { cause: error });
   if (status === 409) return new ConflictError(`${what}: ${detail}`, extra, { cause: error });
-  return new OperationFailedError(`${what} failed (engine said: ${detail})`, extra, { cause: error });
+  return new OperationFailedError(l10n.t('{0} failed (the engine said: {1})', what, detail), extra, { cause: error });
 }

@@ -1,3 +1,4 @@
+import * as l10n from '@vscode/l10n';
 import { RejectedError } from '../errors';
 
 /** Where the engine is and how that was decided. The setting wins over DOCKER_HOST. */
@@ -21,41 +22,41 @@ export function resolveEndpoint(setting: string | undefined, env: NodeJS.Process
 }
 
 export function parseEndpoint(url: string, source: EngineEndpoint['source'], env: NodeJS.ProcessEnv = process.env): EngineEndpoint {
-  const where = source === 'setting' ? 'the berth.dockerHost setting' : source;
+  const where = source === 'setting' ? l10n.t('the berth.dockerHost setting') : source;
   const invalid = (why: string) =>
     new RejectedError(
-      `The Docker endpoint "${url}" from ${where} is not usable: ${why}. Use unix:///path/to/docker.sock, tcp://host:port or ssh://user@host.`,
+      l10n.t('The Docker endpoint "{0}" from {1} is not usable: {2}. Use unix:///path/to/docker.sock, tcp://host:port or ssh://user@host.', url, where, why),
       { detail: url },
     );
   let parsed: URL;
   try {
     parsed = new URL(url);
   } catch {
-    throw invalid('it is not a URL');
+    throw invalid(l10n.t('it is not a URL'));
   }
   switch (parsed.protocol) {
     case 'unix:': {
       const socketPath = decodeURIComponent(parsed.pathname);
-      if (!socketPath.startsWith('/')) throw invalid('the socket path must be absolute');
+      if (!socketPath.startsWith('/')) throw invalid(l10n.t('the socket path must be absolute'));
       return { url, source, connection: { kind: 'unix', socketPath } };
     }
     case 'tcp:':
     case 'http:':
     case 'https:': {
-      if (!parsed.hostname) throw invalid('it names no host');
+      if (!parsed.hostname) throw invalid(l10n.t('it names no host'));
       const tls = parsed.protocol === 'https:' || (parsed.protocol === 'tcp:' && isTruthy(env.DOCKER_TLS_VERIFY));
       const port = parsed.port ? Number(parsed.port) : tls ? 2376 : 2375;
       const certPath = env.DOCKER_CERT_PATH;
       return { url, source, connection: { kind: 'tcp', host: parsed.hostname, port, tls, ...(tls && certPath ? { certPath } : {}) } };
     }
     case 'ssh:': {
-      if (!parsed.hostname) throw invalid('it names no host');
+      if (!parsed.hostname) throw invalid(l10n.t('it names no host'));
       const port = parsed.port ? Number(parsed.port) : 22;
       const username = parsed.username ? decodeURIComponent(parsed.username) : undefined;
       return { url, source, connection: { kind: 'ssh', host: parsed.hostname, port, ...(username ? { username } : {}) } };
     }
     default:
-      throw invalid(`the scheme "${parsed.protocol.replace(/:$/, '')}" is not supported`);
+      throw invalid(l10n.t('the scheme "{0}" is not supported', parsed.protocol.replace(/:$/, '')));
   }
 }
 

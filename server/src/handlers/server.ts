@@ -1,3 +1,4 @@
+import * as l10n from '@vscode/l10n';
 import type { Connection } from 'vscode-languageserver/node';
 import { ServerInfoRequest } from '../../../protocol/src';
 import type { Backend } from '../backend';
@@ -6,10 +7,16 @@ import { onRequest } from '../rpc';
 import { BERTH_VERSION } from '../version';
 
 export function registerServerHandlers(connection: Connection, log: Log, backend: Backend, readyMs: () => number): void {
-  onRequest(connection, log, ServerInfoRequest.type, () => ({
-    pid: process.pid,
-    version: BERTH_VERSION,
-    stateDir: backend.stateDir,
-    readyMs: readyMs(),
-  }));
+  onRequest(
+    connection,
+    log,
+    ServerInfoRequest.type,
+    () => ({
+      pid: process.pid,
+      version: BERTH_VERSION,
+      stateDir: backend.stateDir,
+      readyMs: readyMs(),
+    }),
+    { fields: [], title: l10n.t('Asking the Berth backend about itself') },
+  );
 }

@@ -1,4 +1,5 @@
-import type { Connection } from 'vscode-languageserver/node';
+import * as l10n from '@vscode/l10n';
+import type { Connection, RequestType } from 'vscode-languageserver/node';
 import {
   ListWorkloadsRequest,
   RestartWorkloadRequest,
@@ -7,43 +8,75 @@ import {
   VolumeUsageRequest,
   WorkloadLogsRequest,
   WorkloadsChangedNotification,
+  type LifecycleResult,
+  type Workload,
+  type WorkloadRef,
 } from '../../../protocol/src';
 import type { Backend } from '../backend';
 import type { Log } from '../log';
+import type { OperationContext } from '../operation';
 import { objectParams, optionalBoolean, optionalInteger, requiredString } from '../params';
-import { onRequest } from '../rpc';
+import { notify, onRequest, type RequestOptions } from '../rpc';
 
-export function registerWorkloadHandlers(connection: Connection, log: Log, backend: Backend): void {
-  onRequest(connection, log, ListWorkloadsRequest.type, async (raw, ctx) => {
-    const params = objectParams(raw, ListWorkloadsRequest.method);
-    const all = optionalBoolean(params, 'all', ListWorkloadsRequest.method) ?? true;
-    return { workloads: await backend.workloads.list(all, ctx.signal) };
-  });
+export interface WorkloadHandlerHooks {
+  readonly onEngineUnreachable?: () => void;
+}
 
-  const lifecycle = [
-    [StartWorkloadRequest, (ref: string, ctx: Parameters<typeof backend.workloads.start>[1]) => backend.workloads.start(ref, ctx)],
-    [StopWorkloadRequest, (ref: string, ctx: Parameters<typeof backend.workloads.stop>[1]) => backend.workloads.stop(ref, ctx)],
-    [RestartWorkloadRequest, (ref: string, ctx: Parameters<typeof backend.workloads.restart>[1]) => backend.workloads.restart(ref, ctx)],
-  ] as const;
-  for (const [request, run] of lifecycle) {
-    onRequest(connection, log, request.type, async (raw, ctx) => {
-      const params = objectParams(raw, request.method);
-      const ref = requiredString(params, 'workload', request.method, 512);
-      const workload = await run(ref, ctx);
-      void connection.sendNotification(WorkloadsChangedNotification.type, { reason: 'operation' });
-      return { workload };
-    });
+export function registerWorkloadHandlers(connection: Connection, log: Log, backend: Backend, hooks: WorkloadHandlerHooks = {}): void {
+  const options = (fields: readonly string[], title: string): RequestOptions => ({ fields, title, ...hooks });
+
+  onRequest(
+    connection,
+    log,
+    ListWorkloadsRequest.type,
+    async (raw, ctx) => {
+      const params = objectParams(raw, ListWorkloadsRequest.method);
+      const all = optionalBoolean(params, 'all', ListWorkloadsRequest.method) ?? true;
+      return { workloads: await backend.workloads.list(all, ctx.signal) };
+    },
+    options(['all'], l10n.t('Listing workloads')),
+  );
+
+  const lifecycle: readonly [{ readonly method: string; readonly type: RequestType<WorkloadRef, LifecycleResult, void> }, string, (ref: string, ctx: OperationContext) => Promise<Workload>][] = [
+    [StartWorkloadRequest, l10n.t('Starting a workload'), (ref, ctx) => backend.workloads.start(ref, ctx)],
+    [StopWorkloadRequest, l10n.t('Stopping a workload'), (ref, ctx) => backend.workloads.stop(ref, ctx)],
+    [RestartWorkloadRequest, l10n.t('Restarting a workload'), (ref, ctx) => backend.workloads.restart(ref, ctx)],
+  ];
+  for (const [request, title, run] of lifecycle) {
+    onRequest(
+      connection,
+      log,
+      request.type,
+      async (raw, ctx) => {
+        const params = objectParams(raw, request.method);
+        const ref = requiredString(params, 'workload', request.method, 512);
+        const workload = await run(ref, ctx);
+        notify(connection, WorkloadsChangedNotification.type, { reason: 'operation' });
+        return { workload };
+      },
+      options(['workload'], title),
+    );
   }
 
-  onRequest(connection, log, WorkloadLogsRequest.type, async (raw, ctx) => {
-    const params = objectParams(raw, WorkloadLogsRequest.method);
-    const ref = requiredString(params, 'workload', WorkloadLogsRequest.method, 512);
-    const tail = optionalInteger(params, 'tail', WorkloadLogsRequest.method, 1, 10_000) ?? 500;
-    const timestamps = optionalBoolean(params, 'timestamps', WorkloadLogsRequest.method) ?? false;
-    return backend.workloads.logs(ref, tail, timestamps, ctx.signal);
-  });
+  onRequest(
+    connection,
+    log,
+    WorkloadLogsRequest.type,
+    async (raw, ctx) => {
+      const params = objectParams(raw, WorkloadLogsRequest.method);
+      const ref = requiredString(params, 'workload', WorkloadLogsRequest.method, 512);
+      const tail = optionalInteger(params, 'tail', WorkloadLogsRequest.method, 1, 10_000) ?? 500;
+      const timestamps = optionalBoolean(params, 'timestamps', WorkloadLogsRequest.method) ?? false;
+      return backend.workloads.logs(ref, tail, timestamps, ctx.signal);
+    },
+    options(['workload', 'tail', 'timestamps'], l10n.t('Reading workload logs')),
+  );
 
-  onRequest(connection, log, VolumeUsageRequest.type, async (_raw, ctx) => ({
-    volumes: await backend.workloads.volumeUsage(ctx.signal),
-  }));
+  onRequest(
+    connection,
+    log,
+    VolumeUsageRequest.type,
+    async (_raw, ctx) => ({ volumes: await backend.workloads.volumeUsage(ctx.signal) }),
+    options([], l10n.t('Reading volume usage')),
+  );
 }

@@ -59,6 +59,7 @@ export async function verifySnapshotData(snapshot: LoadedSnapshot, signal: Abort
       signal,
       manifest: snapshot.manifest,
       compressedSize: snapshot.compressedSize,
+      sourceName: OBJECT_FILES.data,
       problem: (message, path) => refused(id, message, path),
       onProgress: (bytes) => onProgress(bytes),
       visitor: {

@@ -119,6 +119,7 @@ export async function importFile(store: SnapshotStore, file: string, ctx: Operat
   const first = await readSnapshotArchive(createReadStream(file, { highWaterMark: 1024 * 1024 }), {
     signal: ctx.signal,
     compressedSize: size,
+    sourceName: basename(file),
     problem,
     onProgress: progress(l10n.t('Checking')),
   });
@@ -136,6 +137,7 @@ export async function importFile(store: SnapshotStore, file: string, ctx: Operat
       second = await readSnapshotArchive(createReadStream(file, { highWaterMark: 1024 * 1024 }), {
         signal: ctx.signal,
         compressedSize: size,
+        sourceName: basename(file),
         problem,
         onProgress: progress(l10n.t('Storing')),
         visitor: {

@@ -71,6 +71,7 @@ async function checkObject(store: SnapshotStore, id: string, ctx: OperationConte
   const read = await readSnapshotArchive(createReadStream(dataPath, { highWaterMark: 1024 * 1024 }), {
     signal: ctx.signal,
     manifest,
+    sourceName: OBJECT_FILES.data,
     compressedSize: size,
     problem: (message, path) => new VerifyFailure(message, path ? { path } : {}),
     onProgress: (bytes) => {

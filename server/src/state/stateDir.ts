@@ -1,3 +1,4 @@
+import * as l10n from '@vscode/l10n';
 import { homedir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import { RejectedError } from '../errors';
@@ -11,7 +12,7 @@ export function resolveStateDir(setting: string | undefined, env: NodeJS.Process
   const fromEnv = env.BERTH_STATE_DIR?.trim();
   if (fromEnv) return checked(fromEnv, 'BERTH_STATE_DIR');
   const fromSetting = setting?.trim();
-  if (fromSetting) return checked(fromSetting, 'the berth.stateDir setting');
+  if (fromSetting) return checked(fromSetting, l10n.t('the berth.stateDir setting'));
   const xdg = env.XDG_DATA_HOME?.trim();
   const dataHome = xdg && isAbsolute(xdg) ? xdg : join(homedir(), '.local', 'share');
   return join(dataHome, 'berth');
@@ -19,7 +20,7 @@ export function resolveStateDir(setting: string | undefined, env: NodeJS.Process
 
 function checked(dir: string, from: string): string {
   if (!isAbsolute(dir)) {
-    throw new RejectedError(`The state directory from ${from} must be an absolute path, not "${dir}".`, { path: dir });
+    throw new RejectedError(l10n.t('The state directory from {0} must be an absolute path, not "{1}".', from, dir), { path: dir });
   }
   return resolve(dir);
 }

@@ -13,30 +13,39 @@ export interface EventWatcherOptions {
   readonly pollMs?: number;
   readonly initialBackoffMs?: number;
   readonly maxBackoffMs?: number;
+  /** How long opening the stream may take before it counts as failed (an engine that accepts but never answers). */
+  readonly subscribeTimeoutMs?: number;
 }
+
+const DEFAULTS = { debounceMs: 150, pollMs: 30_000, initialBackoffMs: 500, maxBackoffMs: 30_000, subscribeTimeoutMs: 10_000 };
 
 /**
  * Follows the engine's event stream while a view is visible: debounces bursts into one change
  * notification, reconnects with exponential backoff, and polls slowly behind it in case events
- * are lost. Each reconnect destroys the previous stream and aborts its request first, so
- * sockets and file descriptors do not pile up.
+ * are lost. Each reconnect aborts the previous request and destroys its stream first, so
+ * sockets and file descriptors do not pile up; while hidden nothing is subscribed or polled.
  */
 export class EventWatcher {
   private visible = false;
   private stream: Readable | undefined;
+  /** Aborts the current subscription attempt or stream request. */
   private connection: AbortController | undefined;
   private debounceTimer: NodeJS.Timeout | undefined;
   private reconnectTimer: NodeJS.Timeout | undefined;
   private pollTimer: NodeJS.Timeout | undefined;
+  private poller: AbortController | undefined;
   private backoffMs: number;
   private lastFingerprint: string | undefined;
   private hadFailure = false;
   private disposed = false;
+  private readonly settings: typeof DEFAULTS;
   /** How many streams have been opened; tests use it to prove reconnects happen. */
   connects = 0;
 
   constructor(private readonly options: EventWatcherOptions) {
-    this.backoffMs = options.initialBackoffMs ?? 500;
+    const defined = Object.fromEntries(Object.entries(options).filter(([, v]) => typeof v === 'number')) as Partial<typeof DEFAULTS>;
+    this.settings = { ...DEFAULTS, ...defined };
+    this.backoffMs = this.settings.initialBackoffMs;
   }
 
   get isConnected(): boolean {
@@ -47,7 +56,8 @@ export class EventWatcher {
     if (this.disposed || visible === this.visible) return;
     this.visible = visible;
     if (visible) {
-      this.backoffMs = this.options.initialBackoffMs ?? 500;
+      this.backoffMs = this.settings.initialBackoffMs;
+      this.hadFailure = false;
       void this.connect();
       this.startPolling();
       // Whatever happened while hidden was not followed: re-list once.
@@ -59,7 +69,7 @@ export class EventWatcher {
 
   /** Drops the current stream and connects anew, for example after the endpoint changed. */
   restart(): void {
-    if (!this.visible) return;
+    if (!this.visible || this.disposed) return;
     this.visible = false;
     this.teardown();
     this.setVisible(true);
@@ -78,53 +88,89 @@ export class EventWatcher {
     this.connection = connection;
     let stream: Readable;
     try {
-      stream = await this.options.subscribe(connection.signal);
+      stream = await this.withTimeout(this.options.subscribe(connection.signal), connection);
     } catch (error) {
-      if (connection.signal.aborted) return;
+      if (this.connection !== connection) return;
       this.connection = undefined;
-      this.hadFailure = true;
-      this.options.onConnection?.(false, error);
-      this.scheduleReconnect();
+      connection.abort();
+      this.failed(error);
       return;
     }
-    if (connection.signal.aborted || !this.visible) {
+    if (this.connection !== connection || !this.visible || this.disposed) {
       stream.destroy();
       return;
     }
     this.connects++;
     this.stream = stream;
-    this.options.onConnection?.(true);
-    if (this.hadFailure) {
-      this.hadFailure = false;
-      this.options.onChange('reconnect');
-    }
-    this.backoffMs = this.options.initialBackoffMs ?? 500;
-    stream.on('data', () => this.scheduleChange());
+    this.backoffMs = this.settings.initialBackoffMs;
     const lost = (error?: unknown) => {
       if (this.stream !== stream) return;
       this.closeStream();
       if (!this.visible || this.disposed) return;
-      this.hadFailure = true;
-      this.options.onConnection?.(false, error);
-      this.scheduleReconnect();
+      this.failed(error);
     };
-    stream.once('error', lost);
+    // Stays attached after the stream is dropped: a destroyed response can still emit an error,
+    // and an 'error' without a listener would kill the process.
+    stream.on('error', (error) => lost(error));
+    stream.on('data', () => this.scheduleChange());
     stream.once('end', () => lost());
     stream.once('close', () => lost());
+    this.options.onConnection?.(true);
+    if (this.hadFailure) {
+      this.hadFailure = false;
+      // Events may have been missed while disconnected.
+      this.options.onChange('reconnect');
+    }
+  }
+
+  /** Subscribing may hang (an endpoint that accepts and never answers); then it counts as failed. */
+  private withTimeout(subscribing: Promise<Readable>, connection: AbortController): Promise<Readable> {
+    return new Promise<Readable>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        reject(new Error(`The engine did not open its event stream within ${this.settings.subscribeTimeoutMs} ms`));
+        connection.abort();
+      }, this.settings.subscribeTimeoutMs);
+      // Hidden or restarted meanwhile: stop waiting now rather than holding the timer.
+      const onAbort = () => {
+        clearTimeout(timer);
+        reject(new Error('The subscription was dropped'));
+      };
+      connection.signal.addEventListener('abort', onAbort, { once: true });
+      subscribing.then(
+        (stream) => {
+          clearTimeout(timer);
+          connection.signal.removeEventListener('abort', onAbort);
+          // Too late: the attempt was already given up, so this stream has no owner.
+          if (connection.signal.aborted) stream.destroy();
+          resolve(stream);
+        },
+        (error: unknown) => {
+          clearTimeout(timer);
+          connection.signal.removeEventListener('abort', onAbort);
+          reject(error);
+        },
+      );
+    });
+  }
+
+  private failed(error: unknown): void {
+    this.hadFailure = true;
+    this.options.onConnection?.(false, error);
+    this.scheduleReconnect();
   }
 
   private scheduleChange(): void {
     if (this.debounceTimer) return;
     this.debounceTimer = setTimeout(() => {
       this.debounceTimer = undefined;
-      this.options.onChange('event');
-    }, this.options.debounceMs ?? 150);
+      if (this.visible && !this.disposed) this.options.onChange('event');
+    }, this.settings.debounceMs);
   }
 
   private scheduleReconnect(): void {
     if (this.reconnectTimer || !this.visible || this.disposed) return;
     const delay = this.backoffMs;
-    this.backoffMs = Math.min(this.backoffMs * 2, this.options.maxBackoffMs ?? 30_000);
+    this.backoffMs = Math.min(this.backoffMs * 2, this.settings.maxBackoffMs);
     this.reconnectTimer = setTimeout(() => {
       this.reconnectTimer = undefined;
       void this.connect();
@@ -133,18 +179,29 @@ export class EventWatcher {
 
   private startPolling(): void {
     if (this.pollTimer) return;
-    this.pollTimer = setInterval(() => void this.poll(), this.options.pollMs ?? 30_000);
+    this.lastFingerprint = undefined;
+    // The first poll records the baseline that later polls compare against.
+    void this.poll();
+    this.pollTimer = setInterval(() => void this.poll(), this.settings.pollMs);
     this.pollTimer.unref?.();
   }
 
   private async poll(): Promise<void> {
-    if (!this.visible) return;
+    if (!this.visible || this.disposed || this.poller) return;
+    const poller = new AbortController();
+    this.poller = poller;
+    const timeout = setTimeout(() => poller.abort(), 10_000);
+    timeout.unref?.();
     try {
-      const fingerprint = await this.options.fingerprint(AbortSignal.timeout(10_000));
+      const fingerprint = await this.options.fingerprint(poller.signal);
+      if (poller.signal.aborted || !this.visible) return;
       if (this.lastFingerprint !== undefined && fingerprint !== this.lastFingerprint) this.options.onChange('poll');
       this.lastFingerprint = fingerprint;
     } catch {
       // The stream's reconnect loop reports unreachability; the poll only catches lost events.
+    } finally {
+      clearTimeout(timeout);
+      if (this.poller === poller) this.poller = undefined;
     }
   }
 
@@ -158,8 +215,11 @@ export class EventWatcher {
 
   private teardown(): void {
     this.closeStream();
+    this.poller?.abort();
+    this.poller = undefined;
     for (const timer of [this.debounceTimer, this.reconnectTimer]) if (timer) clearTimeout(timer);
     if (this.pollTimer) clearInterval(this.pollTimer);
     this.debounceTimer = this.reconnectTimer = this.pollTimer = undefined;
+    this.lastFingerprint = undefined;
   }
 }

@@ -1,3 +1,4 @@
+import * as l10n from '@vscode/l10n';
 import type { Workload, WorkloadLogsResult, VolumeUsage } from '../../../protocol/src';
 import type { Engine } from '../engine/engine';
 import { NotFoundError, RejectedError } from '../errors';
@@ -19,7 +20,7 @@ export class WorkloadService {
    */
   async resolve(ref: string, signal?: AbortSignal): Promise<Workload> {
     if (ref.length > 512 || /[\0\n]/.test(ref)) {
-      throw new RejectedError('A workload reference must be a container ID, a name or an identity, on one line.');
+      throw new RejectedError(l10n.t('A workload reference must be a container ID, a name or an identity, on one line.'));
     }
     const workloads = await this.list(true, signal);
     const name = ref.replace(/^\//, '');
@@ -29,29 +30,29 @@ export class WorkloadService {
       const byPrefix = workloads.filter((w) => w.id.startsWith(ref));
       if (byPrefix.length === 1 && byPrefix[0]) return byPrefix[0];
       if (byPrefix.length > 1) {
-        throw new RejectedError(`"${ref}" matches ${byPrefix.length} containers; give more of the ID.`);
+        throw new RejectedError(l10n.t('"{0}" matches {1} containers; give more of the ID.', ref, byPrefix.length));
       }
     }
-    throw new NotFoundError(`No workload named "${ref}". Run "berth workloads list" to see the names.`);
+    throw new NotFoundError(l10n.t('No workload named "{0}". Run "berth workloads list" to see the names.', ref));
   }
 
   async start(ref: string, ctx: OperationContext): Promise<Workload> {
     const workload = await this.resolve(ref, ctx.signal);
-    ctx.progress.report(`Starting ${workload.name}`);
+    ctx.progress.report(l10n.t('Starting {0}', workload.name));
     await this.engine().startContainer(workload.id, ctx.signal);
     return this.resolve(workload.id, ctx.signal);
   }
 
   async stop(ref: string, ctx: OperationContext): Promise<Workload> {
     const workload = await this.resolve(ref, ctx.signal);
-    ctx.progress.report(`Stopping ${workload.name}`);
+    ctx.progress.report(l10n.t('Stopping {0}', workload.name));
     await this.engine().stopContainer(workload.id, ctx.signal);
     return this.resolve(workload.id, ctx.signal);
   }
 
   async restart(ref: string, ctx: OperationContext): Promise<Workload> {
     const workload = await this.resolve(ref, ctx.signal);
-    ctx.progress.report(`Restarting ${workload.name}`);
+    ctx.progress.report(l10n.t('Restarting {0}', workload.name));
     await this.engine().restartContainer(workload.id, ctx.signal);
     return this.resolve(workload.id, ctx.signal);
   }

@@ -59,12 +59,17 @@ export class WorkloadsProvider implements vscode.TreeDataProvider<WorkloadNode>,
 
   private async roots(): Promise<WorkloadNode[]> {
     const engine = this.ctx.engineStatus;
+    // VS Code hides a view's welcome content (and its buttons) while the view has a message, so
+    // the states that package.json's viewsWelcome covers (starting, stopped, unreachable, empty)
+    // set no message; the unreachable endpoint and error go into the view's description.
+    this.setDescription(undefined);
     if (this.ctx.backendState !== 'ready') {
-      this.setMessage(this.ctx.backendState === 'stopped' ? vscode.l10n.t('The Berth backend has stopped. Open the Berth log for details.') : undefined);
+      this.setMessage(undefined);
       return [];
     }
     if (engine && !engine.reachable) {
-      this.setMessage(vscode.l10n.t('Cannot reach the Docker engine at {0}: {1}', engine.endpoint, engine.error ?? ''));
+      this.setMessage(undefined);
+      this.setDescription(unreachableText(engine.endpoint, engine.error));
       this.lastWorkloads = [];
       return [];
     }
@@ -79,7 +84,7 @@ export class WorkloadsProvider implements vscode.TreeDataProvider<WorkloadNode>,
       return [];
     }
     this.lastWorkloads = workloads;
-    this.setMessage(workloads.length === 0 ? vscode.l10n.t('The engine has no containers.') : undefined);
+    this.setMessage(undefined);
     const byProject = new Map<string, Workload[]>();
     const ungrouped: Workload[] = [];
     for (const w of workloads) {
@@ -113,7 +118,21 @@ export class WorkloadsProvider implements vscode.TreeDataProvider<WorkloadNode>,
     if (this.view) this.view.message = message;
   }
 
+  private setDescription(description: string | undefined): void {
+    if (this.view && this.view.description !== description) this.view.description = description;
+  }
+
   dispose(): void {
     this.changeEmitter.dispose();
   }
+}
+
+/**
+ * `<endpoint>: <error>`, endpoint first because the view's title cuts long text off. The
+ * backend's error usually names the endpoint already; that part is not repeated.
+ */
+function unreachableText(endpoint: string, error: string | undefined): string {
+  const at = error ? error.indexOf(endpoint) : -1;
+  const detail = error && at >= 0 ? error.slice(at + endpoint.length).replace(/^[:\s]+/, '') : (error ?? '');
+  return detail ? `${endpoint}: ${detail}` : endpoint;
 }

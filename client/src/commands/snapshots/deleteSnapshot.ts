@@ -1,0 +1,27 @@
+import * as vscode from 'vscode';
+import { DeleteSnapshotRequest, type DeleteSnapshotResult } from '../../../../protocol/src';
+import type { Ctx } from '../../ctx';
+import { formatBytes } from '../../views/workloads/MountItem';
+import { guarded } from './guarded';
+import { snapshotArgument, snapshotName } from './snapshotArgument';
+
+/** Deletes one workload's snapshot after a modal confirmation. */
+export function deleteSnapshot(ctx: Ctx) {
+  return guarded(ctx, async (arg?: unknown): Promise<DeleteSnapshotResult | undefined> => {
+    const snapshot = await snapshotArgument(ctx, arg);
+    if (!snapshot) return undefined;
+    const remove = vscode.l10n.t('Delete');
+    const choice = await vscode.window.showWarningMessage(
+      vscode.l10n.t('Delete snapshot {0} of {1}?', snapshotName(snapshot), snapshot.workload.label),
+      {
+        modal: true,
+        detail: vscode.l10n.t('Captured {0}; {1} in {2} volume(s). This cannot be undone.', new Date(snapshot.capturedAt).toLocaleString(), formatBytes(snapshot.bytes), snapshot.volumes.length),
+      },
+      remove,
+    );
+    if (choice !== remove) return undefined;
+    const result = await ctx.request(DeleteSnapshotRequest.type, { id: snapshot.id, workload: snapshot.workload.key });
+    vscode.window.setStatusBarMessage(vscode.l10n.t('Deleted snapshot {0}', snapshotName(snapshot)), 3000);
+    return result;
+  });
+}

@@ -1,0 +1,30 @@
+import { homedir } from 'node:os';
+import * as vscode from 'vscode';
+import { ExportSnapshotRequest, type ExportSnapshotResult } from '../../../../protocol/src';
+import type { Ctx } from '../../ctx';
+import { guarded } from './guarded';
+import { requestWithProgress } from './requestProgress';
+import { snapshotArgument, snapshotName } from './snapshotArgument';
+
+/** Writes the portable file (one gzip tar: manifest.json, then 0/, 1/, …) where the user says. */
+export function exportSnapshot(ctx: Ctx) {
+  return guarded(ctx, async (arg?: unknown, file?: unknown): Promise<ExportSnapshotResult | undefined> => {
+    const snapshot = await snapshotArgument(ctx, arg);
+    if (!snapshot) return undefined;
+    let target = typeof file === 'string' ? file : undefined;
+    if (!target) {
+      const base = vscode.workspace.workspaceFolders?.[0]?.uri ?? vscode.Uri.file(homedir());
+      const suggested = `${snapshot.workload.label.replace(/[^A-Za-z0-9._-]+/g, '-')}-${snapshot.id.slice(0, 12)}.berth-snapshot.tar.gz`;
+      const uri = await vscode.window.showSaveDialog({
+        title: vscode.l10n.t('Export Snapshot {0}', snapshotName(snapshot)),
+        defaultUri: vscode.Uri.joinPath(base, suggested),
+        filters: { [vscode.l10n.t('Berth snapshot')]: ['gz'] },
+      });
+      if (!uri) return undefined;
+      target = uri.fsPath;
+    }
+    const result = await requestWithProgress(ctx, ExportSnapshotRequest.type, { id: snapshot.id, workload: snapshot.workload.key, file: target }, vscode.l10n.t('Exporting snapshot {0}', snapshotName(snapshot)));
+    void vscode.window.showInformationMessage(vscode.l10n.t('Exported snapshot {0} to {1}.', snapshotName(snapshot), result.file));
+    return result;
+  });
+}

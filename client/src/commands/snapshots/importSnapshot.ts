@@ -1,0 +1,32 @@
+import * as vscode from 'vscode';
+import { ImportSnapshotRequest, type ImportSnapshotResult } from '../../../../protocol/src';
+import type { Ctx } from '../../ctx';
+import { guarded } from './guarded';
+import { requestWithProgress } from './requestProgress';
+
+/**
+ * Imports a portable snapshot file. The backend checks all of it before storing anything; an
+ * unsafe file is refused with an error naming the entry.
+ */
+export function importSnapshot(ctx: Ctx) {
+  return guarded(ctx, async (file?: unknown): Promise<ImportSnapshotResult | undefined> => {
+    let source = typeof file === 'string' ? file : undefined;
+    if (!source) {
+      const picked = await vscode.window.showOpenDialog({
+        title: vscode.l10n.t('Import Snapshot'),
+        canSelectMany: false,
+        filters: { [vscode.l10n.t('Berth snapshot')]: ['gz', 'tgz'], [vscode.l10n.t('All files')]: ['*'] },
+      });
+      if (!picked?.[0]) return undefined;
+      source = picked[0].fsPath;
+    }
+    const result = await requestWithProgress(ctx, ImportSnapshotRequest.type, { file: source }, vscode.l10n.t('Importing {0}', source));
+    const id = result.snapshot.id.slice(0, 12);
+    void vscode.window.showInformationMessage(
+      result.existing
+        ? vscode.l10n.t('Snapshot {0} of {1} was already in the store.', id, result.snapshot.workload.label)
+        : vscode.l10n.t('Imported snapshot {0} of {1}; every file was verified.', id, result.snapshot.workload.label),
+    );
+    return result;
+  });
+}

@@ -1,0 +1,85 @@
+import * as vscode from 'vscode';
+import type { SnapshotInfo } from '../../../../protocol/src';
+import { formatBytes } from '../workloads/MountItem';
+import { ageOf } from './format';
+
+/**
+ * One snapshot. `contextValue` is public API (menus match on it): `snapshot.pinned` or
+ * `snapshot.unpinned`, with `.failed` appended when its last verification failed. The node ID
+ * holds no changing field (not the age), so the tree keeps selection and focus across refreshes.
+ */
+export class SnapshotItem extends vscode.TreeItem {
+  constructor(readonly snapshot: SnapshotInfo) {
+    super(snapshot.label || snapshot.id.slice(0, 12), vscode.TreeItemCollapsibleState.None);
+    const s = snapshot;
+    this.id = `snapshot:${s.workload.key}:${s.id}`;
+    const parts = [
+      ageOf(s.capturedAt),
+      formatBytes(s.bytes),
+      s.volumes.length === 1 ? vscode.l10n.t('1 volume') : vscode.l10n.t('{0} volumes', s.volumes.length),
+      quiesceLabel(s.quiesce),
+      verifiedLabel(s),
+    ];
+    if (s.label) parts.unshift(s.id.slice(0, 12));
+    this.description = parts.join(' · ');
+    this.contextValue = `snapshot.${s.pinned ? 'pinned' : 'unpinned'}${s.verified.state === 'failed' ? '.failed' : ''}`;
+    this.iconPath =
+      s.verified.state === 'failed'
+        ? new vscode.ThemeIcon('warning', new vscode.ThemeColor('problemsErrorIcon.foreground'))
+        : new vscode.ThemeIcon(s.pinned ? 'pinned' : 'archive');
+    this.tooltip = tooltipOf(s);
+    this.accessibilityInformation = { label: vscode.l10n.t('Snapshot {0} of {1}, {2}', s.label || s.id.slice(0, 12), s.workload.label, ageOf(s.capturedAt)) };
+  }
+}
+
+export function quiesceLabel(q: SnapshotInfo['quiesce']): string {
+  switch (q) {
+    case 'pause':
+      return vscode.l10n.t('paused');
+    case 'stop':
+      return vscode.l10n.t('stopped');
+    case 'none':
+      return vscode.l10n.t('not quiesced');
+    case 'offline':
+      return vscode.l10n.t('offline');
+  }
+}
+
+function verifiedLabel(s: SnapshotInfo): string {
+  switch (s.verified.state) {
+    case 'ok':
+      return vscode.l10n.t('verified');
+    case 'failed':
+      return vscode.l10n.t('verification failed');
+    case 'never':
+      return vscode.l10n.t('not verified');
+  }
+}
+
+function tooltipOf(s: SnapshotInfo): vscode.MarkdownString {
+  const md = new vscode.MarkdownString(undefined, true);
+  md.supportThemeIcons = true;
+  md.appendMarkdown(`**${escape(s.label || s.id.slice(0, 12))}** — ${escape(s.workload.label)}\n\n`);
+  md.appendMarkdown(`${vscode.l10n.t('ID')}: \`${s.id}\`  \n`);
+  md.appendMarkdown(`${vscode.l10n.t('Captured')}: ${new Date(s.capturedAt).toLocaleString()} (${escape(ageOf(s.capturedAt))})  \n`);
+  md.appendMarkdown(`${vscode.l10n.t('Quiesce')}: ${escape(quiesceLabel(s.quiesce))}  \n`);
+  md.appendMarkdown(`${vscode.l10n.t('Size')}: ${formatBytes(s.bytes)} ${escape(vscode.l10n.t('in {0} files', s.files))}, ${escape(vscode.l10n.t('stored {0}', formatBytes(s.storedBytes)))}  \n`);
+  if (s.pinned) md.appendMarkdown(`$(pinned) ${vscode.l10n.t('Pinned: retention keeps it')}  \n`);
+  const verified =
+    s.verified.state === 'ok'
+      ? vscode.l10n.t('Verified {0}', new Date(s.verified.at ?? '').toLocaleString())
+      : s.verified.state === 'failed'
+        ? vscode.l10n.t('Verification failed: {0}', s.verified.message ?? '')
+        : vscode.l10n.t('Not verified yet');
+  md.appendMarkdown(`${escape(verified)}\n\n`);
+  md.appendMarkdown(`${vscode.l10n.t('Volumes')}:\n`);
+  for (const v of s.volumes) {
+    md.appendMarkdown(`- \`${v.index}/\` \`${escape(v.target)}\` ← ${escape(v.source)} (${v.type}${v.readOnly ? ', ro' : ''}): ${escape(vscode.l10n.t('{0} files', v.files))}, ${formatBytes(v.bytes)}\n`);
+  }
+  if (s.skipped > 0) md.appendMarkdown(`\n${escape(vscode.l10n.t('{0} item(s) were not captured (hard links, special files, tmpfs, …).', s.skipped))}\n`);
+  return md;
+}
+
+function escape(text: string): string {
+  return text.replace(/[\\`*_{}[\]()#+\-.!|<>]/g, '\\$&');
+}

@@ -1,0 +1,189 @@
+import { readFileSync } from 'node:fs';
+import * as l10n from '@vscode/l10n';
+import { ErrorCodes as RpcErrorCodes, ResponseError, TextDocumentSyncKind, type Connection } from 'vscode-languageserver/node';
+import {
+  ServerErrorNotification,
+  SettingsChangedNotification,
+  type BerthInitializationOptions,
+} from '../../protocol/src';
+import { Backend, type BackendSettings } from './backend';
+import { errorMessage } from './errors';
+import { registerEngineHandlers, type EngineHandlers, type EngineWatchTimings } from './handlers/engine';
+import { finishStartupRecovery, registerRestoreHandlers } from './handlers/restore';
+import { registerServerHandlers } from './handlers/server';
+import { registerSnapshotHandlers } from './handlers/snapshots';
+import { registerWorkloadHandlers } from './handlers/workloads';
+import type { Log } from './log';
+import { notify } from './rpc';
+
+export interface StartServerOptions {
+  /** The environment for the endpoint and state directory (DOCKER_HOST, BERTH_STATE_DIR, …). */
+  readonly env?: NodeJS.ProcessEnv;
+  /**
+   * Forward the process's uncaught exceptions and unhandled rejections to the client instead of
+   * dying silently. Only for the real backend process: it installs process-wide listeners.
+   */
+  readonly forwardUncaught?: boolean;
+  /** Event stream timings; tests shorten them. */
+  readonly watch?: EngineWatchTimings;
+}
+
+export interface ServerHandle {
+  /** The backend once the client has initialized it. */
+  backend(): Backend | undefined;
+  /** Stops following events and closes the connection. Never exits the process. */
+  dispose(): void;
+}
+
+/**
+ * The backend's wiring: registers every handler on `connection` and starts listening. The real
+ * process passes its IPC connection; tests pass a connection over in-memory streams and get
+ * the very same server. Never writes to stdout (it can be the transport).
+ */
+export function startServer(connection: Connection, options: StartServerOptions = {}): ServerHandle {
+  const env = options.env ?? process.env;
+  const log = connectionLog(connection);
+  let backend: Backend | undefined;
+  let engine: EngineHandlers | undefined;
+  let readyMs = -1;
+
+  if (options.forwardUncaught) forwardUncaught(connection, log);
+
+  connection.onInitialize(async (params) => {
+    if (backend) {
+      throw new ResponseError(RpcErrorCodes.InvalidRequest, l10n.t('The Berth backend is already initialized.'));
+    }
+    const init = (typeof params.initializationOptions === 'object' && params.initializationOptions !== null ? params.initializationOptions : {}) as BerthInitializationOptions;
+    configureL10n(init, log);
+    const b = createBackend(settingsFrom(init) ?? {}, env, log);
+    backend = b;
+    const e = registerEngineHandlers(connection, log, b, options.watch);
+    engine = e;
+    registerServerHandlers(connection, log, b, () => readyMs);
+    registerWorkloadHandlers(connection, log, b, { onEngineUnreachable: () => e.check() });
+    registerSnapshotHandlers(connection, log, b, { onEngineUnreachable: () => e.check() });
+    registerRestoreHandlers(connection, log, b, { onEngineUnreachable: () => e.check() });
+    connection.onNotification(SettingsChangedNotification.type, (raw: unknown) => {
+      // A malformed notification must not quietly switch to the default engine.
+      const settings = settingsFrom(raw);
+      if (!settings) {
+        log.warn(`Ignoring malformed settings: ${JSON.stringify(raw)?.slice(0, 200)}`);
+        return;
+      }
+      try {
+        if (b.updateSettings(settings)) e.reconnect();
+      } catch (error) {
+        log.error(`Ignoring settings: ${errorMessage(error)}`);
+      }
+    });
+    connection.onShutdown(() => e.dispose());
+    // Restores that a crash interrupted are finished or undone before any request is served (a
+    // client sends none before this answer); storing their safety copies continues afterwards.
+    b.restore.startupReport = await b.restore.recover({ deferSafety: true });
+    return {
+      capabilities: { textDocumentSync: TextDocumentSyncKind.None },
+      serverInfo: { name: 'berth', version: '' },
+    };
+  });
+
+  // vscode-jsonrpc would answer an unknown method by echoing its whole name; keep it short.
+  connection.onRequest((method: string) => {
+    const shown = method.length > 100 ? `${method.slice(0, 100)}…` : method;
+    throw new ResponseError(RpcErrorCodes.MethodNotFound, l10n.t('Unhandled method {0}', JSON.stringify(shown)));
+  });
+
+  connection.onInitialized(() => {
+    // performance.now() counts from the process's own start, so this includes Node's startup.
+    readyMs = Math.round(performance.now());
+    log.info(`Berth backend ready (pid ${process.pid}) in ${readyMs} ms; state in ${backend?.stateDir ?? '?'}`);
+    // Say at once whether the engine answers, so an unreachable one shows without a request.
+    engine?.check();
+    // Puts back workloads a crashed capture left paused or stopped; sweeps snapshot leftovers.
+    void backend?.snapshots.recover();
+    if (backend) void finishStartupRecovery(connection, backend);
+  });
+
+  connection.listen();
+
+  return {
+    backend: () => backend,
+    dispose: () => {
+      engine?.dispose();
+      connection.dispose();
+    },
+  };
+}
+
+/** The client's log channel; a closed connection must not make logging throw. */
+function connectionLog(connection: Connection): Log {
+  const guard = (write: (m: string) => void) => (message: string) => {
+    try {
+      write(message);
+    } catch {
+      // Nobody is listening any more.
+    }
+  };
+  return {
+    info: guard((m) => connection.console.info(m)),
+    warn: guard((m) => connection.console.warn(m)),
+    error: guard((m) => connection.console.error(m)),
+  };
+}
+
+/**
+ * An invalid state directory must not kill the backend: fall back to the default location and
+ * say so in the log; the client validates the setting and shows the error.
+ */
+function createBackend(settings: BackendSettings, env: NodeJS.ProcessEnv, log: Log): Backend {
+  try {
+    return new Backend(settings, env);
+  } catch (error) {
+    log.error(`Ignoring the state directory setting: ${errorMessage(error)}`);
+  }
+  try {
+    return new Backend({ ...settings, stateDir: undefined }, env);
+  } catch (error) {
+    log.error(`Ignoring BERTH_STATE_DIR: ${errorMessage(error)}`);
+    return new Backend({ ...settings, stateDir: undefined }, { ...env, BERTH_STATE_DIR: undefined });
+  }
+}
+
+/** The settings from the client; undefined when they are not of the protocol's shape. */
+function settingsFrom(raw: unknown): BackendSettings | undefined {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return undefined;
+  const o = raw as Record<string, unknown>;
+  const fields = [o.dockerHost, o.stateDir, o.helperImage];
+  if (fields.some((v) => v !== undefined && v !== null && typeof v !== 'string')) return undefined;
+  // An empty string means "not set", as in the settings UI.
+  const str = (v: unknown) => (typeof v === 'string' && v.trim() !== '' ? v : undefined);
+  const dockerHost = str(o.dockerHost);
+  const stateDir = str(o.stateDir);
+  const helperImage = str(o.helperImage);
+  return { ...(dockerHost ? { dockerHost } : {}), ...(stateDir ? { stateDir } : {}), ...(helperImage ? { helperImage } : {}) };
+}
+
+function configureL10n(options: BerthInitializationOptions, log: Log): void {
+  if (typeof options.l10nBundle !== 'string' || !options.l10nBundle) return;
+  try {
+    l10n.config({ contents: JSON.parse(readFileSync(options.l10nBundle, 'utf8')) as Record<string, string> });
+  } catch (error) {
+    log.warn(`Cannot load the l10n bundle ${options.l10nBundle}: ${errorMessage(error)}`);
+  }
+}
+
+function forwardUncaught(connection: Connection, log: Log): void {
+  // A failure while reporting (the client has gone) must not be reported again, or it loops.
+  let reporting = false;
+  const report = (kind: string, error: Error) => {
+    if (reporting) return;
+    reporting = true;
+    try {
+      log.error(`${kind}: ${error.stack ?? error.message}`);
+      notify(connection, ServerErrorNotification.type, { message: error.message, ...(error.stack ? { stack: error.stack } : {}) });
+    } finally {
+      reporting = false;
+    }
+  };
+  process.on('uncaughtException', (error) => report('Uncaught exception', error));
+  process.on('unhandledRejection', (reason) => report('Unhandled rejection', reason instanceof Error ? reason : new Error(String(reason))));
+}
