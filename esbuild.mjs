@@ -25,8 +25,12 @@ const common = {
   format: 'cjs',
   sourcemap: production ? false : 'linked',
   minify: production,
+  // Error class names appear in logs and in error data; keep them readable when minified.
+  keepNames: true,
   logLevel: 'warning',
   external: ['vscode', ...optionalNative],
+  // In-container POSIX sh scripts (server/src/**/*.sh) are bundled as strings.
+  loader: { '.sh': 'text' },
   define: { __BERTH_VERSION__: JSON.stringify(version) },
 };
 

@@ -6,10 +6,12 @@ import { BerthError, RejectedError, errorMessage } from '../../server/src/errors
 import { BERTH_VERSION } from '../../server/src/version';
 import type { CliIo, CommandSpec, OptionSpec } from './command';
 import { recoverCommands, restoreCommands } from './commands/restore';
+import { pluginCommands } from './commands/plugins';
 import { snapshotCommands } from './commands/snapshots';
 import { workloadCommands } from './commands/workloads';
+import { workspaceCommands } from './commands/workspace';
 
-const COMMANDS: readonly CommandSpec<never>[] = [...workloadCommands, ...snapshotCommands, ...restoreCommands, ...recoverCommands];
+const COMMANDS: readonly CommandSpec<never>[] = [...workloadCommands, ...pluginCommands, ...snapshotCommands, ...restoreCommands, ...workspaceCommands, ...recoverCommands];
 
 const GLOBAL_OPTIONS: Readonly<Record<string, OptionSpec>> = {
   json: { type: 'boolean', description: 'print exactly one JSON document on stdout' },
@@ -85,7 +87,7 @@ export async function runCli(argv: readonly string[], io: CliIo, env: NodeJS.Pro
     backend.restore.log = backend.snapshots.log;
     if (command.touchesWorkloads) await backend.restore.recover();
     const result = await command.run(
-      { positionals: parsed.positionals, options: parsed.values as Record<string, string | boolean | undefined> },
+      { positionals: parsed.positionals, options: parsed.values as Record<string, string | boolean | undefined>, io },
       backend,
       {
         signal: signal ?? new AbortController().signal,
@@ -105,6 +107,7 @@ function reportError(error: unknown, json: boolean, io: CliIo): ExitCode {
   let name: string;
   let message: string;
   let exit: ExitCode;
+  let data: Readonly<Record<string, string>> = {};
   if (error instanceof UsageError) {
     code = ErrorCodes.InvalidParams;
     name = 'Usage';
@@ -115,15 +118,21 @@ function reportError(error: unknown, json: boolean, io: CliIo): ExitCode {
     name = error.codeName;
     message = error.message;
     exit = exitCodeFor(error.code);
+    // Multi-step operations name the failed step and what was rolled back (docs/plugins.md).
+    // The step or archive entry an error is about, and what was rolled back (docs/plugins.md,
+    // docs/snapshots.md).
+    data = {
+      ...(error.extra.step ? { step: error.extra.step } : {}),
+      ...(error.extra.path !== undefined ? { path: error.extra.path } : {}),
+      ...(error.extra.rollback ? { rollback: error.extra.rollback } : {}),
+    };
   } else {
     code = ErrorCodes.InternalError;
     name = 'InternalError';
     message = l10n.t('berth failed unexpectedly: {0}', errorMessage(error));
     exit = ExitCodes.Failed;
   }
-  // The entry or step an error is about (an archive entry that failed a check, a named step).
-  const where = error instanceof BerthError ? { ...(error.extra.path !== undefined ? { path: error.extra.path } : {}), ...(error.extra.step !== undefined ? { step: error.extra.step } : {}) } : {};
-  if (json) io.out(JSON.stringify({ error: { code, name, message, ...where } }));
+  if (json) io.out(JSON.stringify({ error: { code, name, message, ...data } }));
   else io.err(`berth: ${message}`);
   return exit;
 }
@@ -159,7 +168,8 @@ function helpText(): string {
     ...Object.entries(GLOBAL_OPTIONS).map(([n, s]) => `  ${`--${n}${s.type === 'string' ? ' V' : ''}`.padEnd(22)}${s.description}`),
     '',
     'Exit codes: 0 ok, 1 failed, 2 usage, 3 busy, 4 not found, 5 rejected input, 6 engine unreachable.',
-    'Environment: DOCKER_HOST (engine endpoint), BERTH_STATE_DIR (where records are kept).',
+    'Environment: DOCKER_HOST (engine endpoint), BERTH_STATE_DIR (where records are kept),',
+    '  BERTH_PLUGINS_ROOT (default plugin root), BERTH_HELPER_IMAGE (helper image for workloads without a shell).',
   ];
   return lines.join('\n');
 }

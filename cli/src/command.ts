@@ -1,3 +1,4 @@
+import type { Writable } from 'node:stream';
 import type { ExitCode } from '../../protocol/src';
 import type { Backend } from '../../server/src/backend';
 import type { OperationContext } from '../../server/src/operation';
@@ -5,6 +6,8 @@ import type { OperationContext } from '../../server/src/operation';
 export interface CliIo {
   out(text: string): void;
   err(text: string): void;
+  /** Raw stdout for byte-exact output (a patch); commands that need it fail without it. */
+  readonly stdout?: Writable;
 }
 
 export interface OptionSpec {
@@ -34,4 +37,6 @@ export interface CommandSpec<R = unknown> {
 export interface CommandInput {
   readonly positionals: readonly string[];
   readonly options: Readonly<Record<string, string | boolean | undefined>>;
+  /** For commands that write raw bytes (a patch) while they run. */
+  readonly io?: CliIo;
 }

@@ -18,6 +18,7 @@ import { Log } from './log';
 import { affectsBackend, readBackendSettings } from './settings';
 import { StatusBar } from './statusBar';
 import { createViews, type Views } from './views';
+import { registerExportDocuments } from './workspace/exportDocuments';
 
 export type BackendState = 'starting' | 'ready' | 'stopped';
 
@@ -55,6 +56,7 @@ export class Ctx implements vscode.Disposable {
     this.views_ = createViews(this);
     this.disposables.push(this.views_);
     this.disposables.push(...registerCommands(this));
+    this.disposables.push(registerExportDocuments(this));
     this.disposables.push(
       vscode.workspace.onDidChangeConfiguration((event) => {
         if (affectsBackend(event) && this.client?.isRunning()) {

@@ -8,9 +8,22 @@ export function readBackendSettings(): BerthSettings {
   const config = vscode.workspace.getConfiguration(SECTION);
   const dockerHost = config.get<string>('dockerHost', '').trim();
   const stateDir = config.get<string>('stateDir', '').trim();
-  return { ...(dockerHost ? { dockerHost } : {}), ...(stateDir ? { stateDir } : {}) };
+  const pluginsRoot = config.get<string>('plugins.root', '').trim();
+  const helperImage = config.get<string>('helperImage', '').trim();
+  return {
+    ...(dockerHost ? { dockerHost } : {}),
+    ...(stateDir ? { stateDir } : {}),
+    ...(pluginsRoot ? { pluginsRoot } : {}),
+    ...(helperImage ? { helperImage } : {}),
+  };
 }
 
 export function affectsBackend(event: vscode.ConfigurationChangeEvent): boolean {
-  return event.affectsConfiguration(`${SECTION}.dockerHost`) || event.affectsConfiguration(`${SECTION}.stateDir`);
+  return ['dockerHost', 'stateDir', 'plugins.root', 'helperImage'].some((key) => event.affectsConfiguration(`${SECTION}.${key}`));
+}
+
+/** `berth.workspace.path`: the repo path in containers without a `berth.workspace.path` label. */
+export function readWorkspacePath(): string | undefined {
+  const value = vscode.workspace.getConfiguration(SECTION).get<string>('workspace.path', '').trim();
+  return value || undefined;
 }

@@ -37,6 +37,8 @@ export interface BerthErrorData {
   readonly path?: string;
   /** Further detail from the engine or the OS (its status code, errno code). */
   readonly detail?: string;
+  /** What was rolled back after the failure (or why the rollback failed too). */
+  readonly rollback?: string;
 }
 
 const namesByCode = new Map<number, ErrorCodeName>(

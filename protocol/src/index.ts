@@ -5,5 +5,7 @@ export * from './identity';
 export * from './engine';
 export * from './server';
 export * from './workloads';
+export * from './workspace';
+export * from './plugins';
 export * from './snapshots';
 export * from './restore';

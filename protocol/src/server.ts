@@ -10,13 +10,16 @@ export interface BerthInitializationOptions {
   readonly locale?: string;
   /** Absolute path of the l10n bundle for `locale`, when one exists. */
   readonly l10nBundle?: string;
-  /** `berth.helperImage`: the local image of helper containers (restore; no-shell workloads). */
+  /** `berth.plugins.root`; empty means the default. A workload's label wins over it. */
+  readonly pluginsRoot?: string;
+  /** `berth.helperImage`: the local image of helper containers (no-shell workloads; restore). */
   readonly helperImage?: string;
 }
 
 export interface BerthSettings {
   readonly dockerHost?: string;
   readonly stateDir?: string;
+  readonly pluginsRoot?: string;
   readonly helperImage?: string;
 }
 /** Client → server. Settings changed; the backend reconnects when the endpoint changed. */

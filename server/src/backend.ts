@@ -1,14 +1,18 @@
 import type { EngineStatus } from '../../protocol/src';
 import { Engine } from './engine/engine';
 import { resolveEndpoint, type EngineEndpoint } from './engine/endpoint';
+import { DEFAULT_HELPER_IMAGE, PluginService } from './install/pluginService';
 import { RestoreService } from './restore/restoreService';
 import { SnapshotService } from './snapshots/snapshotService';
 import { resolveStateDir } from './state/stateDir';
 import { WorkloadService } from './workloads/workloadService';
+import { WorkspaceService } from './workspace/workspaceService';
 
 export interface BackendSettings {
   readonly dockerHost?: string;
   readonly stateDir?: string;
+  /** `berth.plugins.root`; BERTH_PLUGINS_ROOT when unset; a workload's label wins over both. */
+  readonly pluginsRoot?: string;
   /** `berth.helperImage`; BERTH_HELPER_IMAGE when unset. */
   readonly helperImage?: string;
 }
@@ -21,6 +25,8 @@ export class Backend {
   private currentEngine: Engine | undefined;
   private endpointError: Error | undefined;
   readonly workloads: WorkloadService;
+  readonly workspace: WorkspaceService;
+  readonly plugins: PluginService;
   readonly snapshots: SnapshotService;
   readonly restore: RestoreService;
   stateDir: string;
@@ -28,6 +34,17 @@ export class Backend {
   constructor(private settings: BackendSettings, private readonly env: NodeJS.ProcessEnv = process.env) {
     this.stateDir = resolveStateDir(settings.stateDir, env);
     this.workloads = new WorkloadService(() => this.engine());
+    this.workspace = new WorkspaceService(() => this.engine(), this.workloads, () => this.stateDir);
+    this.plugins = new PluginService(
+      () => this.engine(),
+      this.workloads,
+      {
+        stateDir: () => this.stateDir,
+        pluginsRoot: () => this.settings.pluginsRoot?.trim() || env.BERTH_PLUGINS_ROOT?.trim() || undefined,
+        helperImage: () => this.settings.helperImage?.trim() || env.BERTH_HELPER_IMAGE?.trim() || DEFAULT_HELPER_IMAGE,
+      },
+      env,
+    );
     this.snapshots = new SnapshotService(this);
     this.restore = new RestoreService(this, env);
     this.configureEngine();

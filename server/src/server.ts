@@ -10,9 +10,11 @@ import { Backend, type BackendSettings } from './backend';
 import { errorMessage } from './errors';
 import { registerEngineHandlers, type EngineHandlers, type EngineWatchTimings } from './handlers/engine';
 import { finishStartupRecovery, registerRestoreHandlers } from './handlers/restore';
+import { registerPluginHandlers } from './handlers/plugins';
 import { registerServerHandlers } from './handlers/server';
 import { registerSnapshotHandlers } from './handlers/snapshots';
 import { registerWorkloadHandlers } from './handlers/workloads';
+import { registerWorkspaceHandlers } from './handlers/workspace';
 import type { Log } from './log';
 import { notify } from './rpc';
 
@@ -61,6 +63,8 @@ export function startServer(connection: Connection, options: StartServerOptions 
     engine = e;
     registerServerHandlers(connection, log, b, () => readyMs);
     registerWorkloadHandlers(connection, log, b, { onEngineUnreachable: () => e.check() });
+    registerWorkspaceHandlers(connection, log, b, { onEngineUnreachable: () => e.check() });
+    registerPluginHandlers(connection, log, b, { onEngineUnreachable: () => e.check() });
     registerSnapshotHandlers(connection, log, b, { onEngineUnreachable: () => e.check() });
     registerRestoreHandlers(connection, log, b, { onEngineUnreachable: () => e.check() });
     connection.onNotification(SettingsChangedNotification.type, (raw: unknown) => {
@@ -152,14 +156,20 @@ function createBackend(settings: BackendSettings, env: NodeJS.ProcessEnv, log: L
 function settingsFrom(raw: unknown): BackendSettings | undefined {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return undefined;
   const o = raw as Record<string, unknown>;
-  const fields = [o.dockerHost, o.stateDir, o.helperImage];
+  const fields = [o.dockerHost, o.stateDir, o.pluginsRoot, o.helperImage];
   if (fields.some((v) => v !== undefined && v !== null && typeof v !== 'string')) return undefined;
   // An empty string means "not set", as in the settings UI.
   const str = (v: unknown) => (typeof v === 'string' && v.trim() !== '' ? v : undefined);
   const dockerHost = str(o.dockerHost);
   const stateDir = str(o.stateDir);
+  const pluginsRoot = str(o.pluginsRoot);
   const helperImage = str(o.helperImage);
-  return { ...(dockerHost ? { dockerHost } : {}), ...(stateDir ? { stateDir } : {}), ...(helperImage ? { helperImage } : {}) };
+  return {
+    ...(dockerHost ? { dockerHost } : {}),
+    ...(stateDir ? { stateDir } : {}),
+    ...(pluginsRoot ? { pluginsRoot } : {}),
+    ...(helperImage ? { helperImage } : {}),
+  };
 }
 
 function configureL10n(options: BerthInitializationOptions, log: Log): void {

@@ -2,6 +2,12 @@ import * as vscode from 'vscode';
 import type { Ctx } from '../ctx';
 import { restartBackend } from './backend/restartBackend';
 import { showLog } from './backend/showLog';
+import { installFromFolder } from './plugins/installFromFolder';
+import { refreshPlugins } from './plugins/refreshPlugins';
+import { reinstallPlugin } from './plugins/reinstall';
+import { removePlugin } from './plugins/remove';
+import { rollbackPlugin } from './plugins/rollback';
+import { sweepPlugins } from './plugins/sweep';
 import { deleteSnapshot } from './snapshots/deleteSnapshot';
 import { exportSnapshot } from './snapshots/exportSnapshot';
 import { importSnapshot } from './snapshots/importSnapshot';
@@ -13,6 +19,8 @@ import { copyWorkloadId } from './workloads/copyWorkloadId';
 import { refreshWorkloads, retryEngine } from './workloads/refreshWorkloads';
 import { restartWorkload, startWorkload, stopWorkload } from './workloads/lifecycle';
 import { showWorkloadLogs } from './workloads/showWorkloadLogs';
+import { exportWorkspaceChanges } from './workspace/exportChanges';
+import { importLocalRepository } from './workspace/importRepository';
 
 export type CommandFactory = (ctx: Ctx) => (...args: unknown[]) => unknown;
 
@@ -27,6 +35,14 @@ const COMMANDS: Readonly<Record<string, CommandFactory>> = {
   'berth.workloads.restart': restartWorkload,
   'berth.workloads.copyId': copyWorkloadId,
   'berth.workloads.showLogs': showWorkloadLogs,
+  'berth.workspace.export': exportWorkspaceChanges,
+  'berth.workspace.import': importLocalRepository,
+  'berth.plugins.install': installFromFolder,
+  'berth.plugins.reinstall': reinstallPlugin,
+  'berth.plugins.rollback': rollbackPlugin,
+  'berth.plugins.remove': removePlugin,
+  'berth.plugins.sweep': sweepPlugins,
+  'berth.plugins.refresh': refreshPlugins,
   'berth.snapshots.take': takeSnapshot,
   'berth.snapshots.verify': verifySnapshot,
   'berth.snapshots.export': exportSnapshot,

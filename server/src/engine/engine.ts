@@ -43,7 +43,7 @@ export interface ContainerDetails {
   };
   /** The image ID the container was created from. */
   readonly Image?: string;
-  readonly Config: { readonly Tty: boolean; readonly Image: string; readonly Labels: Readonly<Record<string, string>> | null };
+  readonly Config: { readonly Tty: boolean; readonly Image: string; readonly Labels: Readonly<Record<string, string>> | null; readonly User?: string };
   readonly Mounts: ContainerSummary['Mounts'];
   /** `--tmpfs` mounts appear only here, not in Mounts. */
   readonly HostConfig?: { readonly Tmpfs?: Readonly<Record<string, string>> | null };
@@ -230,33 +230,80 @@ export class Engine {
       const stdout = options.stdout ?? stdoutCollector;
       const onAbort = () => stream.destroy();
       options.signal?.addEventListener('abort', onAbort, { once: true });
+      let stdinError: unknown;
+      let streamError: unknown;
       try {
+        // Our own demultiplexer instead of modem.demuxStream, which ignores backpressure: a
+        // patch or archive streamed to a slower sink must not pile up in memory.
+        const demux = new Demultiplexer(stdout, stderrCollector);
         const finished = new Promise<void>((resolve, reject) => {
-          stream.once('end', resolve);
-          stream.once('close', resolve);
-          stream.once('error', reject);
+          demux.once('finish', resolve);
+          // A failing sink (disk full) must also cut the connection, or the process in the
+          // container would block forever on a full pipe.
+          demux.once('error', (error) => {
+            stream.destroy();
+            reject(error);
+          });
+          stream.once('error', (error) => {
+            // Writing stdin races the process's exit (EPIPE, ECONNRESET): judge by the exec's
+            // own state below, not by the socket.
+            if (!options.stdin) return reject(error);
+            streamError = error;
+            if (!demux.writableEnded) demux.end();
+          });
+          // A destroyed (aborted) or cut connection closes without 'end'; flush what arrived.
+          stream.once('close', () => {
+            if (!demux.writableEnded) demux.end();
+          });
         });
-        docker.modem.demuxStream(stream, stdout, stderrCollector);
-        if (options.stdin) {
-          // Half-close after the last byte so the process sees EOF on stdin.
-          await pipeline(options.stdin, new Writable({
-            write: (chunk: Buffer, _enc, done) => (stream.write(chunk) ? done() : stream.once('drain', () => done())),
+        (stream as unknown as Readable).pipe(demux);
+        const stdin = options.stdin;
+        if (stdin) {
+          // The process may exit before reading all of stdin, and the source may fail: neither
+          // may leave this call hanging. A failing source half-closes stdin, so the process sees
+          // a truncated input and can clean up; its error is thrown once the process has ended.
+          let ended = false;
+          void finished.then(() => (ended = true), () => (ended = true));
+          const sink = new Writable({
+            write: (chunk: Buffer, _enc, done) => {
+              if (ended) return done(new Error('the process has exited'));
+              if (stream.write(chunk)) return done();
+              const onDrain = () => {
+                stream.off('drain', onDrain);
+                stream.off('close', onDrain);
+                done();
+              };
+              stream.once('drain', onDrain);
+              stream.once('close', onDrain);
+            },
             final: (done) => {
               stream.end();
               done();
             },
-          }));
+          });
+          void pipeline(stdin, sink).catch((error: unknown) => {
+            if (ended) return;
+            stdinError = error;
+            stream.end();
+          });
+          await finished;
+          if (!stdin.readableEnded) stdin.destroy();
+        } else {
+          await finished;
         }
-        await finished;
       } finally {
         options.signal?.removeEventListener('abort', onAbort);
       }
       if (options.signal?.aborted) throw Object.assign(new Error('aborted'), { name: 'AbortError' });
+      if (stdinError !== undefined) throw stdinError;
+      // The stream ends when the process exits, a moment before the engine records its exit
+      // code: poll soon, then back off (at most about 2 s in all).
       let info = await exec.inspect();
       for (let i = 0; info.Running && i < 100; i++) {
-        await new Promise((r) => setTimeout(r, 20));
+        await new Promise((r) => setTimeout(r, Math.min(20, 2 + i * 2)));
         info = await exec.inspect();
       }
+      if (streamError !== undefined && (info.Running || info.ExitCode === null)) throw streamError;
       return {
         exitCode: info.ExitCode ?? -1,
         stdout: stdoutCollector.text(),
@@ -310,10 +357,15 @@ export class Engine {
     });
   }
 
-  /** Extracts a tar stream into `path` in the container (PUT /containers/{id}/archive). */
-  putArchive(id: string, path: string, tar: Readable, signal?: AbortSignal): Promise<void> {
+  /**
+   * Extracts a tar stream into `path` in the container (PUT /containers/{id}/archive).
+   * `copyUIDGID` makes the engine give the files to the container's configured user instead of
+   * the owners recorded in the tar.
+   */
+  putArchive(id: string, path: string, tar: Readable, signal?: AbortSignal, options: { copyUIDGID?: boolean } = {}): Promise<void> {
     return this.call(`Writing into ${path} of container ${id}`, async (docker) => {
-      await docker.getContainer(id).putArchive(tar, { path, abortSignal: signal } as { path: string });
+      const query = { path, abortSignal: signal, ...(options.copyUIDGID ? { copyUIDGID: '1' } : {}) };
+      await docker.getContainer(id).putArchive(tar, query as { path: string });
     });
   }
 
@@ -380,6 +432,57 @@ export class Engine {
       return stream as unknown as Readable;
     });
   }
+}
+
+/**
+ * Splits the engine's multiplexed exec stream (8-byte frame headers) into stdout and stderr,
+ * taking each frame's write callback only after the target has accepted it, so backpressure
+ * reaches the socket.
+ */
+class Demultiplexer extends Writable {
+  private pending: Buffer = Buffer.alloc(0);
+
+  constructor(private readonly stdout: Writable, private readonly stderr: Writable) {
+    super();
+  }
+
+  override _write(chunk: Buffer, _encoding: BufferEncoding, done: (error?: Error | null) => void): void {
+    this.pending = this.pending.length === 0 ? chunk : Buffer.concat([this.pending, chunk]);
+    const writes: Promise<void>[] = [];
+    while (this.pending.length >= 8) {
+      const size = this.pending.readUInt32BE(4);
+      if (this.pending.length < 8 + size) break;
+      const type = this.pending[0];
+      const payload = this.pending.subarray(8, 8 + size);
+      this.pending = this.pending.subarray(8 + size);
+      if (payload.length > 0) writes.push(writeTo(type === 2 ? this.stderr : this.stdout, payload));
+    }
+    Promise.all(writes).then(() => done(), (error: Error) => done(error));
+  }
+}
+
+function writeTo(target: Writable, data: Buffer): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (target.destroyed) {
+      reject(new Error('the output stream was closed'));
+      return;
+    }
+    const ok = target.write(data, (error) => (error ? reject(error) : undefined));
+    if (ok) {
+      resolve();
+      return;
+    }
+    const settle = (error?: Error) => {
+      target.off('drain', onDrain);
+      target.off('close', onClose);
+      if (error) reject(error);
+      else resolve();
+    };
+    const onDrain = () => settle();
+    const onClose = () => settle(new Error('the output stream was closed'));
+    target.once('drain', onDrain);
+    target.once('close', onClose);
+  });
 }
 
 /** Collects a stream's bytes up to a cap (engine output we show or parse, never archives). */

@@ -1,0 +1,93 @@
+import { resolve } from 'node:path';
+import * as l10n from '@vscode/l10n';
+import type { WorkspaceExportResult, WorkspaceImportResult } from '../../../protocol/src';
+import { InvalidParamsError } from '../../../server/src/errors';
+import type { ExportDestination } from '../../../server/src/workspace/workspaceService';
+import type { CommandSpec } from '../command';
+
+const STATUS_LETTER: Readonly<Record<string, string>> = { added: 'A', modified: 'M', deleted: 'D', typeChanged: 'T' };
+
+const exportCommand: CommandSpec<WorkspaceExportResult & { output?: string }> = {
+  resource: 'workspace',
+  verb: 'export',
+  args: '<workload>',
+  summary: 'Write every change in a workload\'s repo since its base commit as a binary git patch (stdout unless --output).',
+  positionals: { min: 1, max: 1 },
+  options: {
+    path: { type: 'string', description: 'repo path in the container (default: label berth.workspace.path, else /workspace)' },
+    base: { type: 'string', description: 'diff against this commit instead of the one recorded at import' },
+    output: { type: 'string', description: 'write the patch to this file (with --json, the only way to get it)' },
+  },
+  async run(input, backend, ctx) {
+    const [workload = ''] = input.positionals;
+    const output = typeof input.options.output === 'string' ? resolve(input.options.output) : undefined;
+    let destination: ExportDestination;
+    if (output) destination = { kind: 'file', path: output };
+    else if (input.options.json === true) destination = { kind: 'discard' };
+    else if (input.io?.stdout) destination = { kind: 'stream', stream: input.io.stdout };
+    else throw new InvalidParamsError(l10n.t('This output has no raw stdout; pass --output FILE.'));
+    const result = await backend.workspace.export(
+      {
+        workload,
+        ...(typeof input.options.path === 'string' ? { path: input.options.path } : {}),
+        ...(typeof input.options.base === 'string' ? { base: input.options.base } : {}),
+      },
+      destination,
+      ctx,
+    );
+    return { ...result, ...(output ? { output } : {}) };
+  },
+  print(result, io) {
+    // Without --output the patch itself went to stdout: everything else goes to stderr.
+    const say = result.output ? (t: string) => io.out(t) : (t: string) => io.err(t);
+    for (const warning of result.warnings) io.err(l10n.t('warning: {0}', warning));
+    if (!result.output && !result.hasChanges) io.err(l10n.t('No changes.'));
+    if (!result.output) return;
+    say(l10n.t('{0} changed file(s) in {1}:{2} since {3} ({4}, {5}); patch written to {6}', result.files.length, result.workload, result.path, result.base.slice(0, 12), result.baseSource, result.method, result.output));
+    for (const f of result.files) say(`${STATUS_LETTER[f.status] ?? '?'}  ${f.path}${f.binary ? `  ${l10n.t('(binary)')}` : ''}`);
+  },
+};
+
+const importCommand: CommandSpec<WorkspaceImportResult> = {
+  resource: 'workspace',
+  verb: 'import',
+  args: '<workload> <dir>',
+  summary: 'Stream a local git repo into a workload\'s path and record its HEAD as the base for export.',
+  positionals: { min: 2, max: 2 },
+  options: {
+    path: { type: 'string', description: 'repo path in the container (default: label berth.workspace.path, else /workspace)' },
+    mode: { type: 'string', description: 'tracked (default: tracked files as on disk, plus .git) or full_copy (everything)' },
+    branch: { type: 'string', description: 'create and check out this branch in the container' },
+    from: { type: 'string', description: 'start the branch at this commit of the local repo (needs --branch)' },
+    'read-only': { type: 'boolean', description: 'remove write permission from the copy afterwards' },
+  },
+  async run(input, backend, ctx) {
+    const [workload = '', dir = ''] = input.positionals;
+    const mode = input.options.mode;
+    if (mode !== undefined && mode !== 'tracked' && mode !== 'full_copy') {
+      throw new InvalidParamsError(l10n.t('--mode must be tracked or full_copy, not "{0}".', String(mode)));
+    }
+    return backend.workspace.import(
+      {
+        workload,
+        dir: resolve(dir),
+        ...(typeof input.options.path === 'string' ? { path: input.options.path } : {}),
+        ...(mode ? { mode } : {}),
+        ...(typeof input.options.branch === 'string' ? { branch: input.options.branch } : {}),
+        ...(typeof input.options.from === 'string' ? { from: input.options.from } : {}),
+        readOnly: input.options['read-only'] === true,
+      },
+      ctx,
+    );
+  },
+  print(result, io) {
+    for (const warning of result.warnings) io.err(l10n.t('warning: {0}', warning));
+    const size = (result.bytes / 1048576).toFixed(1);
+    io.out(l10n.t('Imported {0} entries ({1} MiB, {2}) into {3}:{4}.', result.entries, size, result.mode, result.workload, result.path));
+    if (result.branch) io.out(l10n.t('Checked out the new branch {0}.', result.branch));
+    if (result.readOnly) io.out(l10n.t('The copy is read-only.'));
+    io.out(result.base ? l10n.t('Base for export: {0}', result.base) : l10n.t('No base recorded (the repo has no commits).'));
+  },
+};
+
+export const workspaceCommands: readonly CommandSpec<never>[] = [exportCommand as unknown as CommandSpec<never>, importCommand as unknown as CommandSpec<never>];

@@ -1,0 +1,5 @@
+import type { Ctx } from '../../ctx';
+
+export function refreshPlugins(ctx: Ctx) {
+  return (): void => ctx.views().plugins.refresh();
+}

@@ -1,0 +1,58 @@
+import * as vscode from 'vscode';
+import { WorkspaceApplyRequest, type WorkspaceExportResult } from '../../../protocol/src';
+import type { Ctx } from '../ctx';
+import { showOperationError } from '../commands/showOperationError';
+import { withRequestProgress } from './requestProgress';
+
+/** Copies the kept patch where the user chooses. */
+export async function savePatch(result: WorkspaceExportResult): Promise<vscode.Uri | undefined> {
+  if (!result.patchPath) return undefined;
+  const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
+  const name = `${result.workload}-${result.base.slice(0, 8)}.patch`;
+  const target = await vscode.window.showSaveDialog({
+    title: vscode.l10n.t('Save Patch'),
+    ...(folder ? { defaultUri: vscode.Uri.joinPath(folder, name) } : {}),
+    filters: { [vscode.l10n.t('Patches')]: ['patch', 'diff'] },
+  });
+  if (!target) return undefined;
+  await vscode.workspace.fs.copy(vscode.Uri.file(result.patchPath), target, { overwrite: true });
+  vscode.window.setStatusBarMessage(vscode.l10n.t('Saved the patch to {0}', target.fsPath), 5000);
+  return target;
+}
+
+/**
+ * Applies the export to a local repo the user picks (`git apply --3way` in the backend, which
+ * refuses without touching anything when the result would have conflicts).
+ */
+export async function applyToLocalRepo(ctx: Ctx, result: WorkspaceExportResult, repo?: vscode.Uri): Promise<boolean> {
+  if (!result.exportId) return false;
+  let folder = repo;
+  if (!folder) {
+    const picked = await vscode.window.showOpenDialog({
+      title: vscode.l10n.t('Apply to Local Repository'),
+      canSelectFiles: false,
+      canSelectFolders: true,
+      canSelectMany: false,
+      openLabel: vscode.l10n.t('Apply Here'),
+      ...(vscode.workspace.workspaceFolders?.[0] ? { defaultUri: vscode.workspace.workspaceFolders[0].uri } : {}),
+    });
+    folder = picked?.[0];
+  }
+  if (!folder) return false;
+  const exportId = result.exportId;
+  const target = folder.fsPath;
+  try {
+    const applied = await withRequestProgress(ctx, vscode.l10n.t('Applying the changes to {0}…', target), (workDoneToken, token) =>
+      ctx.request(WorkspaceApplyRequest.type, { exportId, repo: target, workDoneToken }, token),
+    );
+    void vscode.window.showInformationMessage(
+      applied.how === 'clean'
+        ? vscode.l10n.t('Applied {0} changed files to {1}.', applied.files, target)
+        : vscode.l10n.t('Applied {0} changed files to {1} with a clean three-way merge.', applied.files, target),
+    );
+    return true;
+  } catch (error) {
+    showOperationError(ctx, error);
+    return false;
+  }
+}

@@ -1,0 +1,80 @@
+import { randomBytes } from 'node:crypto';
+import * as l10n from '@vscode/l10n';
+import { RejectedError } from '../errors';
+
+/** The longest plugin name accepted; leaves room for `.<stamp>.journal` within NAME_MAX. */
+export const MAX_PLUGIN_NAME = 100;
+
+const NAME_CHARS = /^[A-Za-z0-9._-]+$/;
+const STAMP = /^(\d{8}T\d{9}Z)-(\d+)-([0-9a-f]+)$/;
+
+/**
+ * Validates a plugin name: one path segment of [A-Za-z0-9._-], at most MAX_PLUGIN_NAME
+ * characters, not `.`, `..` nor a dot-name (those are Berth's: `.staging`, `.previous`). The
+ * charset keeps names safe in paths, shell globs and the script's line protocol.
+ */
+export function validatePluginName(name: string): string {
+  const shown = JSON.stringify(name.length > 120 ? `${name.slice(0, 120)}…` : name);
+  if (name.length === 0) throw new RejectedError(l10n.t('A plugin name must not be empty.'), { path: name });
+  if (name.length > MAX_PLUGIN_NAME) {
+    throw new RejectedError(l10n.t('The plugin name {0} is longer than {1} characters.', shown, MAX_PLUGIN_NAME), { path: name });
+  }
+  if (name.startsWith('.')) {
+    throw new RejectedError(l10n.t('The plugin name {0} starts with a dot; names like ".", ".." and dot-names are reserved.', shown), { path: name });
+  }
+  if (!NAME_CHARS.test(name)) {
+    throw new RejectedError(
+      l10n.t('The plugin name {0} must be one path segment of letters, digits, ".", "_" and "-" (no "/", spaces or other characters).', shown),
+      { path: name },
+    );
+  }
+  return name;
+}
+
+export function isPluginName(name: string): boolean {
+  return name.length > 0 && name.length <= MAX_PLUGIN_NAME && !name.startsWith('.') && NAME_CHARS.test(name);
+}
+
+/**
+ * A new operation stamp: UTC time to the millisecond, then this process's PID, then 48 random
+ * bits. Two installs in the same millisecond differ by PID or random part; stamps sort by time
+ * as plain strings, which the in-container script relies on to find the newest previous version.
+ */
+export function newStamp(now: Date = new Date(), pid: number = process.pid): string {
+  const iso = now.toISOString(); // 2025-01-02T03:04:05.678Z
+  const time = `${iso.slice(0, 4)}${iso.slice(5, 7)}${iso.slice(8, 10)}T${iso.slice(11, 13)}${iso.slice(14, 16)}${iso.slice(17, 19)}${iso.slice(20, 23)}Z`;
+  return `${time}-${pid}-${randomBytes(6).toString('hex')}`;
+}
+
+export function isStamp(value: string): boolean {
+  return STAMP.test(value);
+}
+
+/** The time a stamp was made, for display. */
+export function stampTime(stamp: string): Date | undefined {
+  const m = STAMP.exec(stamp);
+  if (!m?.[1]) return undefined;
+  const t = m[1];
+  const iso = `${t.slice(0, 4)}-${t.slice(4, 6)}-${t.slice(6, 8)}T${t.slice(9, 11)}:${t.slice(11, 13)}:${t.slice(13, 15)}.${t.slice(15, 18)}Z`;
+  const date = new Date(iso);
+  return Number.isNaN(date.getTime()) ? undefined : date;
+}
+
+/** Splits `<name>.<stamp>` (stamps hold no dots, names may). */
+export function splitEntry(entry: string): { name: string; stamp: string } | undefined {
+  const dot = entry.lastIndexOf('.');
+  if (dot <= 0) return undefined;
+  const name = entry.slice(0, dot);
+  const stamp = entry.slice(dot + 1);
+  return isPluginName(name) && isStamp(stamp) ? { name, stamp } : undefined;
+}
+
+/**
+ * A manifest version as recorded in the marker: kept only when it is a short token of
+ * [A-Za-z0-9._+~-], because it travels through the marker's JSON and the script's arguments.
+ */
+export function sanitizeVersion(value: unknown): string | undefined {
+  if (typeof value !== 'string') return undefined;
+  const v = value.trim();
+  return v.length > 0 && v.length <= 64 && /^[A-Za-z0-9._+~-]+$/.test(v) ? v : undefined;
+}

@@ -1,0 +1,76 @@
+import type {
+  InstallPluginResult,
+  ListPluginsResult,
+  RemovePluginResult,
+  RollbackPluginResult,
+  SweepPluginsResult,
+} from '../../../protocol/src';
+import type { Engine } from '../engine/engine';
+import { nullLog, type Log } from '../log';
+import type { OperationContext } from '../operation';
+import type { WorkloadService } from '../workloads/workloadService';
+import type { PluginDeps } from './context';
+import { installPlugin, type InstallRequest } from './install';
+import { listPlugins, type ListRequest } from './list';
+import { removePlugin, rollbackPlugin, sweepPlugins, type PluginRefRequest, type SweepRequest } from './maintenance';
+import { sweepAtStartup } from './sweeper';
+
+export interface PluginSettingsSource {
+  readonly stateDir: () => string;
+  readonly pluginsRoot: () => string | undefined;
+  readonly helperImage: () => string;
+}
+
+/** The default image of helper containers; it must exist locally (no registry is contacted). */
+export const DEFAULT_HELPER_IMAGE = 'busybox:latest';
+
+/**
+ * Plugin operations for the RPC handlers and the CLI alike. Holds no RPC or CLI types; every
+ * mutating operation takes the workload's cross-process lock.
+ */
+export class PluginService {
+  private readonly deps: PluginDeps;
+
+  constructor(engine: () => Engine, workloads: WorkloadService, settings: PluginSettingsSource, env: NodeJS.ProcessEnv = process.env, log: Log = nullLog) {
+    this.deps = {
+      engine,
+      workloads,
+      stateDir: settings.stateDir,
+      pluginsRoot: settings.pluginsRoot,
+      helperImage: settings.helperImage,
+      noShell: new Set<string>(),
+      env,
+      log,
+    };
+  }
+
+  /** Routes the service's log somewhere else (the RPC server's client log). */
+  setLog(log: Log): void {
+    this.deps.log = log;
+  }
+
+  list(request: ListRequest, signal: AbortSignal): Promise<ListPluginsResult> {
+    return listPlugins(this.deps, request, signal);
+  }
+
+  install(request: InstallRequest, ctx: OperationContext): Promise<InstallPluginResult> {
+    return installPlugin(this.deps, request, ctx);
+  }
+
+  rollback(request: PluginRefRequest, ctx: OperationContext): Promise<RollbackPluginResult> {
+    return rollbackPlugin(this.deps, request, ctx);
+  }
+
+  remove(request: PluginRefRequest, ctx: OperationContext): Promise<RemovePluginResult> {
+    return removePlugin(this.deps, request, ctx);
+  }
+
+  sweep(request: SweepRequest, ctx: OperationContext): Promise<SweepPluginsResult> {
+    return sweepPlugins(this.deps, request, ctx);
+  }
+
+  /** The backend's start-up sweep over every running workload. */
+  sweepAtStartup(onChanged: (workloadId: string) => void): Promise<void> {
+    return sweepAtStartup(this.deps, onChanged);
+  }
+}

@@ -1,0 +1,156 @@
+import { lstatSync, readFileSync, readdirSync, readlinkSync } from 'node:fs';
+import { lstat, realpath } from 'node:fs/promises';
+import { isAbsolute, join, posix } from 'node:path';
+import * as l10n from '@vscode/l10n';
+import { NotFoundError, RejectedError } from '../errors';
+import { throwIfCancelled } from '../operation';
+import { sanitizeVersion } from './names';
+
+export interface SourceEntry {
+  /** POSIX path relative to the plugin folder, without a leading `./`. */
+  readonly path: string;
+  readonly type: 'dir' | 'file' | 'symlink';
+  /** Permission bits only: setuid, setgid and sticky are stripped; directories keep u+rwx. */
+  readonly mode: number;
+  readonly size: number;
+  readonly mtime: Date;
+  /** A symlink's target, as written (relative, resolving inside the plugin). */
+  readonly target?: string;
+}
+
+export interface PluginSource {
+  /** The folder's real path. */
+  readonly folder: string;
+  readonly entries: readonly SourceEntry[];
+  readonly files: number;
+  readonly bytes: number;
+  /** `version` of the folder's plugin.json, when it has a usable one. */
+  readonly version?: string;
+}
+
+/** Names the install writes itself at the top of the plugin directory. */
+export const RESERVED_TOP_NAMES: ReadonlySet<string> = new Set(['.complete', '.complete.tmp', '.berth-end']);
+
+const MAX_ENTRIES = 100_000;
+const MAX_DEPTH = 64;
+const MAX_PATH_BYTES = 4096;
+const MAX_SYMLINK_HOPS = 40;
+
+/**
+ * Walks a plugin folder without following symlinks and refuses what must not be installed,
+ * naming the path: devices, FIFOs and sockets; absolute symlinks; relative symlinks that resolve
+ * outside the plugin (resolved component by component through the plugin's own symlinks, so
+ * `a -> l/../x` with `l -> .` is caught); names that are not valid UTF-8; Berth's reserved
+ * names. Internal relative symlinks are kept as symlinks. Nothing is read but plugin.json.
+ */
+export async function scanPluginFolder(folder: string, signal?: AbortSignal): Promise<PluginSource> {
+  if (!isAbsolute(folder)) {
+    throw new RejectedError(l10n.t('The plugin folder must be an absolute path, not {0}.', JSON.stringify(folder)), { path: folder });
+  }
+  let top: string;
+  try {
+    top = await realpath(folder);
+  } catch (error) {
+    throw new NotFoundError(l10n.t('The plugin folder {0} does not exist or cannot be read: {1}', folder, (error as Error).message), { path: folder });
+  }
+  const topStat = await lstat(top);
+  if (!topStat.isDirectory()) throw new RejectedError(l10n.t('{0} is not a folder.', folder), { path: folder });
+
+  const entries: SourceEntry[] = [];
+  let files = 0;
+  let bytes = 0;
+  const reject = (rel: string, why: string) => new RejectedError(l10n.t('Refusing to install {0}: {1}', join(top, rel), why), { path: join(top, rel) });
+
+  const walk = async (rel: string, depth: number): Promise<void> => {
+    if (depth > MAX_DEPTH) throw reject(rel, l10n.t('folders are nested more than {0} levels deep.', MAX_DEPTH));
+    const names = readdirSync(join(top, rel), { encoding: 'buffer' }).sort(Buffer.compare);
+    for (const raw of names) {
+      if (signal) throwIfCancelled(signal);
+      // The walk is synchronous (one thread-pool round trip per entry costs more than the
+      // syscall itself) but yields to the event loop now and then, so huge folders do not stall it.
+      if (entries.length % 512 === 511) await new Promise((r) => setImmediate(r));
+      const name = raw.toString('utf8');
+      const path = rel === '' ? name : `${rel}/${name}`;
+      if (!Buffer.from(name, 'utf8').equals(raw)) throw reject(path, l10n.t('its name is not valid UTF-8.'));
+      if (rel === '' && RESERVED_TOP_NAMES.has(name)) throw reject(path, l10n.t('{0} is written by Berth itself and must not be part of a plugin.', name));
+      if (Buffer.byteLength(path) > MAX_PATH_BYTES) throw reject(path, l10n.t('its path is longer than {0} bytes.', MAX_PATH_BYTES));
+      if (entries.length >= MAX_ENTRIES) throw reject(rel, l10n.t('the plugin has more than {0} entries.', MAX_ENTRIES));
+      const info = lstatSync(join(top, path));
+      const mtime = info.mtime;
+      if (info.isDirectory()) {
+        entries.push({ path, type: 'dir', mode: (info.mode & 0o777) | 0o700, size: 0, mtime });
+        await walk(path, depth + 1);
+      } else if (info.isFile()) {
+        entries.push({ path, type: 'file', mode: info.mode & 0o777, size: info.size, mtime });
+        files++;
+        bytes += info.size;
+      } else if (info.isSymbolicLink()) {
+        const target = readlinkSync(join(top, path), 'utf8');
+        checkSymlink(top, path, target, reject);
+        entries.push({ path, type: 'symlink', mode: 0o777, size: 0, mtime, target });
+      } else {
+        const kind = info.isFIFO()
+          ? l10n.t('a FIFO (named pipe)')
+          : info.isSocket()
+            ? l10n.t('a socket')
+            : info.isBlockDevice()
+              ? l10n.t('a block device')
+              : info.isCharacterDevice()
+                ? l10n.t('a character device')
+                : l10n.t('a special file');
+        throw reject(path, l10n.t('it is {0}; plugins may hold only files, folders and symlinks inside the plugin.', kind));
+      }
+    }
+  };
+  await walk('', 0);
+  const version = manifestVersion(top);
+  return { folder: top, entries, files, bytes, ...(version ? { version } : {}) };
+}
+
+function checkSymlink(top: string, linkPath: string, target: string, reject: (rel: string, why: string) => Error): void {
+  if (target === '') throw reject(linkPath, l10n.t('it is a symlink with an empty target.'));
+  if (target.startsWith('/')) {
+    throw reject(linkPath, l10n.t('it is a symlink to the absolute path {0}; inside the container that names another file. Use a relative link inside the plugin.', target));
+  }
+  const parts = posix.dirname(linkPath).split('/').filter((p) => p !== '.' && p !== '');
+  let pending = target.split('/');
+  let hops = 0;
+  let missing = false;
+  while (pending.length > 0) {
+    const part = pending.shift() as string;
+    if (part === '' || part === '.') continue;
+    if (part === '..') {
+      if (parts.length === 0) throw reject(linkPath, l10n.t('it is a symlink to {0}, which points outside the plugin.', target));
+      parts.pop();
+      continue;
+    }
+    parts.push(part);
+    if (missing) continue;
+    let info;
+    try {
+      info = lstatSync(join(top, ...parts));
+    } catch {
+      // Nothing below a missing component can be a symlink: the rest resolves lexically.
+      missing = true;
+      continue;
+    }
+    if (info.isSymbolicLink()) {
+      if (++hops > MAX_SYMLINK_HOPS) throw reject(linkPath, l10n.t('it is a symlink in a loop.'));
+      const next = readlinkSync(join(top, ...parts), 'utf8');
+      if (next.startsWith('/')) throw reject(linkPath, l10n.t('it is a symlink to {0}, which leads through {1} outside the plugin.', target, parts.join('/')));
+      parts.pop();
+      pending = [...next.split('/'), ...pending];
+    }
+  }
+}
+
+function manifestVersion(top: string): string | undefined {
+  try {
+    const info = lstatSync(join(top, 'plugin.json'));
+    if (!info.isFile() || info.size > 64 * 1024) return undefined;
+    const json = JSON.parse(readFileSync(join(top, 'plugin.json'), 'utf8')) as { version?: unknown };
+    return sanitizeVersion(json?.version);
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,176 @@
+import { Writable } from 'node:stream';
+
+/** What the export script printed before the patch. */
+export interface ExportHeader {
+  readonly base: string;
+  readonly source: 'import' | 'head' | 'explicit' | 'empty';
+  readonly record: 'container' | 'state' | undefined;
+  readonly head: string | undefined;
+  /** `record-missing <id>`: a recorded base that the repo no longer has. */
+  readonly warnings: readonly string[];
+  /** The raw bytes of `git diff --raw --numstat -z`. */
+  readonly list: Buffer;
+}
+
+const MAX_HEADER = 64 * 1024;
+/** Names and modes only; a million changed files fit well below this. */
+const MAX_LIST = 256 * 1024 * 1024;
+const OBJECT_ID = /^[0-9a-f]{40}([0-9a-f]{24})?$/;
+
+/**
+ * Parses the export script's framed stdout (see exportScript.ts) and streams the patch part into
+ * `patch` with backpressure. Anything unexpected is remembered, not thrown: the exec's exit code
+ * decides what went wrong (a missing `sh` prints the engine's message instead of a header).
+ */
+export class ExportOutputParser extends Writable {
+  private state: 'header' | 'list' | 'marker' | 'patch' | 'invalid' = 'header';
+  private buffered: Buffer = Buffer.alloc(0);
+  private listSize = 0;
+  private readonly fields = new Map<string, string>();
+  private readonly warnings: string[] = [];
+  private list: Buffer = Buffer.alloc(0);
+  private header_: ExportHeader | undefined;
+  /** Bytes of patch written to the sink. */
+  patchBytes = 0;
+  /** Why the output was not understood, for the log. */
+  problem: string | undefined;
+
+  constructor(private readonly patch: Writable) {
+    super();
+  }
+
+  /** The header, once the patch part has begun. */
+  get header(): ExportHeader | undefined {
+    return this.header_;
+  }
+
+  override _write(chunk: Buffer, _encoding: BufferEncoding, done: (error?: Error | null) => void): void {
+    if (this.state === 'patch') {
+      this.forward(chunk, done);
+      return;
+    }
+    if (this.state === 'invalid') {
+      done();
+      return;
+    }
+    this.buffered = this.buffered.length === 0 ? chunk : Buffer.concat([this.buffered, chunk]);
+    this.parse();
+    if (this.inPatch() && this.buffered.length > 0) {
+      const rest = this.buffered;
+      this.buffered = Buffer.alloc(0);
+      this.forward(rest, done);
+      return;
+    }
+    done();
+  }
+
+  private inPatch(): boolean {
+    return this.state === 'patch';
+  }
+
+  private forward(chunk: Buffer, done: (error?: Error | null) => void): void {
+    this.patchBytes += chunk.length;
+    if (this.patch.destroyed) {
+      done(new Error('the patch output was closed'));
+      return;
+    }
+    if (this.patch.write(chunk)) {
+      done();
+      return;
+    }
+    const settle = (error?: Error) => {
+      this.patch.off('drain', onDrain);
+      this.patch.off('close', onClose);
+      done(error);
+    };
+    const onDrain = () => settle();
+    const onClose = () => settle(new Error('the patch output was closed'));
+    this.patch.once('drain', onDrain);
+    this.patch.once('close', onClose);
+  }
+
+  private parse(): void {
+    for (;;) {
+      if (this.state === 'header' || this.state === 'marker') {
+        const newline = this.buffered.indexOf(0x0a);
+        if (newline < 0) {
+          if (this.buffered.length > MAX_HEADER) this.invalid('header too long');
+          return;
+        }
+        const line = this.buffered.subarray(0, newline).toString('latin1');
+        this.buffered = this.buffered.subarray(newline + 1);
+        if (this.state === 'marker') {
+          if (line !== 'patch') return this.invalid(`expected the patch marker, got "${line.slice(0, 80)}"`);
+          this.finishHeader();
+          return;
+        }
+        if (!this.headerLine(line)) return;
+        continue;
+      }
+      if (this.state === 'list') {
+        if (this.buffered.length < this.listSize) return;
+        this.list = Buffer.from(this.buffered.subarray(0, this.listSize));
+        this.buffered = this.buffered.subarray(this.listSize);
+        this.state = 'marker';
+        continue;
+      }
+      return;
+    }
+  }
+
+  private headerLine(line: string): boolean {
+    if (!this.fields.has('magic')) {
+      if (line !== 'BERTH-EXPORT 1') {
+        this.invalid(`unexpected output "${line.slice(0, 200)}"`);
+        return false;
+      }
+      this.fields.set('magic', line);
+      return true;
+    }
+    const space = line.indexOf(' ');
+    const key = space < 0 ? line : line.slice(0, space);
+    const value = space < 0 ? '' : line.slice(space + 1);
+    if (key === 'warn') {
+      this.warnings.push(value);
+      return true;
+    }
+    if (key === 'list') {
+      const size = Number(value);
+      if (!Number.isInteger(size) || size < 0 || size > MAX_LIST) {
+        this.invalid(`bad list size "${value}"`);
+        return false;
+      }
+      this.listSize = size;
+      this.state = 'list';
+      return true;
+    }
+    this.fields.set(key, value);
+    return true;
+  }
+
+  private finishHeader(): void {
+    const base = this.fields.get('base') ?? '';
+    const source = this.fields.get('source') ?? '';
+    const record = this.fields.get('record');
+    const head = this.fields.get('head');
+    if (!OBJECT_ID.test(base) || !['import', 'head', 'explicit', 'empty'].includes(source)) {
+      this.invalid(`bad header: base "${base}", source "${source}"`);
+      return;
+    }
+    this.header_ = {
+      base,
+      source: source as ExportHeader['source'],
+      record: record === 'container' || record === 'state' ? record : undefined,
+      head: head && OBJECT_ID.test(head) ? head : undefined,
+      warnings: this.warnings,
+      list: this.list,
+    };
+    this.state = 'patch';
+  }
+
+  private invalid(why: string): void {
+    this.problem ??= why;
+    this.state = 'invalid';
+    this.buffered = Buffer.alloc(0);
+  }
+}

@@ -1,0 +1,223 @@
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { ExitCodes } from '../../protocol/src';
+import { cleanupTestObjects, docker, BUSYBOX_IMAGE, ensureBusyboxImage } from '../fixtures/docker';
+import {
+  children,
+  containerTree,
+  createPluginContainer,
+  createTestVolume,
+  ensureImportedImage,
+  folderTree,
+  runCli,
+  shIn,
+  subtree,
+  withoutMarker,
+  writePlugin,
+} from '../fixtures/plugins';
+
+const ROOT = '/configs/plugins';
+const work = mkdtempSync(join(tmpdir(), 'berth-plugins-safety-'));
+const env = { BERTH_STATE_DIR: join(work, 'state') };
+const good = writePlugin(join(work, 'good', 'demo'), { 'a.txt': 'a\n', 'sub/b.txt': 'b\n', 'inner.lnk': { link: 'sub/b.txt' }, 'plugin.json': '{"version":"1.0"}' });
+
+interface CliError {
+  readonly error: { readonly name: string; readonly message: string; readonly path?: string };
+}
+const errorOf = (stdout: string) => (JSON.parse(stdout) as CliError).error;
+
+after(() => rmSync(work, { recursive: true, force: true }));
+
+describe('plugins: hostile input is refused before anything is written', () => {
+  let id = '';
+  let server: Server | undefined;
+  before(async () => {
+    id = await createPluginContainer();
+    assert.equal((await runCli(['plugins', 'install', id, good], env)).code, 0);
+  });
+  after(async () => {
+    server?.close();
+    await cleanupTestObjects();
+  });
+
+  const unchanged = async (run: () => Promise<void>) => {
+    const before = await containerTree(id, ROOT);
+    await run();
+    assert.deepEqual((await containerTree(id, ROOT))?.tree, before?.tree, 'nothing in the container changed');
+  };
+
+  for (const name of ['..', '.', '.hidden', '../escape', 'a/b', 'a b', '$(id)', 'x'.repeat(101), 'plügin', 'semi;colon', '']) {
+    it(`refuses the plugin name ${JSON.stringify(name.length > 20 ? `${name.slice(0, 20)}…` : name)} (exit 5)`, async () => {
+      await unchanged(async () => {
+        const run = await runCli(['plugins', 'install', id, good, '--name', name, '--json'], env);
+        assert.equal(run.code, ExitCodes.Rejected, run.stdout + run.stderr);
+        assert.equal(errorOf(run.stdout).name, 'Rejected');
+      });
+    });
+  }
+
+  it('refuses hostile names for rollback and remove too', async () => {
+    for (const verb of ['rollback', 'remove']) {
+      const run = await runCli(['plugins', verb, id, '../demo', '--json'], env);
+      assert.equal(run.code, ExitCodes.Rejected, run.stdout);
+    }
+  });
+
+  const hostile: readonly [string, (dir: string) => string][] = [
+    ['a symlink pointing outside the plugin', (dir) => (symlinkSync('../../../etc/passwd', join(dir, 'evil')), 'evil')],
+    ['an absolute symlink', (dir) => (symlinkSync('/etc/passwd', join(dir, 'abs')), 'abs')],
+    [
+      'a symlink that escapes through another symlink (l -> ., x -> l/../outside)',
+      (dir) => {
+        symlinkSync('.', join(dir, 'l'));
+        symlinkSync('l/../outside', join(dir, 'x'));
+        return 'x';
+      },
+    ],
+    ['a FIFO', (dir) => (execFileSync('mkfifo', [join(dir, 'pipe')]), 'pipe')],
+    ['a character device', (dir) => (execFileSync('mknod', [join(dir, 'null'), 'c', '1', '3']), 'null')],
+    ['a .complete file of its own', (dir) => (writeFileSync(join(dir, '.complete'), 'fake'), '.complete')],
+  ];
+  for (const [what, make] of hostile) {
+    it(`refuses a source folder with ${what}, naming the path (exit 5)`, async () => {
+      const dir = writePlugin(join(work, `hostile-${Math.random().toString(36).slice(2)}`, 'demo'), { 'ok.txt': 'fine\n' });
+      const bad = make(dir);
+      await unchanged(async () => {
+        const run = await runCli(['plugins', 'install', id, dir, '--json'], env);
+        assert.equal(run.code, ExitCodes.Rejected, run.stdout + run.stderr);
+        const e = errorOf(run.stdout);
+        assert.ok(e.message.includes(join(dir, bad)), `the message names ${join(dir, bad)}: ${e.message}`);
+      });
+    });
+  }
+
+  it('refuses a source folder with a socket, naming the path (exit 5)', async () => {
+    const dir = writePlugin(join(work, 'sock', 'demo'), { 'ok.txt': 'fine\n' });
+    server = createServer();
+    await new Promise<void>((resolve) => server?.listen(join(dir, 'sock'), resolve));
+    const run = await runCli(['plugins', 'install', id, dir, '--json'], env);
+    assert.equal(run.code, ExitCodes.Rejected, run.stdout);
+    assert.match(errorOf(run.stdout).message, /socket/);
+  });
+
+  it('a missing folder is NotFound (exit 4); a file is refused (exit 5)', async () => {
+    assert.equal((await runCli(['plugins', 'install', id, join(work, 'nope'), '--json'], env)).code, ExitCodes.NotFound);
+    writeFileSync(join(work, 'file'), 'x');
+    assert.equal((await runCli(['plugins', 'install', id, join(work, 'file'), '--json'], env)).code, ExitCodes.Rejected);
+  });
+
+  it('refuses an unusable plugin root from --root or the label (exit 5)', async () => {
+    for (const root of ['relative/path', '/', '/configs/../etc', '/configs/plugins/.staging']) {
+      const run = await runCli(['plugins', 'install', id, good, '--root', root, '--json'], env);
+      assert.equal(run.code, ExitCodes.Rejected, `${root}: ${run.stdout}`);
+    }
+    const labelled = await createPluginContainer({ labels: { 'berth.plugins.root': '/../etc' } });
+    assert.equal((await runCli(['plugins', 'install', labelled, good, '--json'], env)).code, ExitCodes.Rejected);
+  });
+
+  it('internal relative symlinks are kept as symlinks', async () => {
+    const t = await containerTree(id, ROOT);
+    assert.equal(t?.tree['demo/inner.lnk'], 'l sub/b.txt');
+  });
+});
+
+describe('plugins: containers without a shell or without tar', () => {
+  const nosh = () => ensureImportedImage('berth-test/plugins-nosh:2', [], {}, true);
+  after(async () => {
+    await cleanupTestObjects();
+  });
+
+  it('no /bin/sh and the root on the image: refused before anything is written (exit 5)', async () => {
+    const id = await createPluginContainer({ image: await nosh(), cmd: ['/busybox', 'sleep', '1000'] });
+    const before = await containerTree(id, '/configs');
+    const run = await runCli(['plugins', 'install', id, good, '--json'], env);
+    assert.equal(run.code, ExitCodes.Rejected, run.stdout + run.stderr);
+    assert.match(errorOf(run.stdout).message, /has no \/bin\/sh.*Nothing was written/);
+    assert.deepEqual((await containerTree(id, '/configs'))?.tree, before?.tree);
+    const list = await runCli(['plugins', 'list', id, '--json'], env);
+    assert.equal(list.code, 0, list.stdout);
+    assert.equal((JSON.parse(list.stdout) as { workloads: { via: string }[] }).workloads[0]?.via, 'archive');
+  });
+
+  it('no /bin/sh but the root on a volume: a helper container does the work and is removed', async () => {
+    await ensureBusyboxImage();
+    const volume = await createTestVolume();
+    const id = await createPluginContainer({ image: await nosh(), cmd: ['/busybox', 'sleep', '1000'], binds: [`${volume}:${ROOT}`] });
+    const helperEnv = { ...env, BERTH_HELPER_IMAGE: BUSYBOX_IMAGE };
+    const run = await runCli(['plugins', 'install', id, good, '--json'], helperEnv);
+    assert.equal(run.code, 0, run.stdout + run.stderr);
+    assert.equal((JSON.parse(run.stdout) as { via: string }).via, 'helper');
+    const t = await containerTree(id, ROOT);
+    assert.ok(t);
+    assert.deepEqual(withoutMarker(subtree(t.tree, 'demo')), folderTree(good));
+    const list = await runCli(['plugins', 'list', id, '--json'], helperEnv);
+    const plugins = (JSON.parse(list.stdout) as { workloads: { plugins: { name: string; state: string }[] }[] }).workloads[0]?.plugins;
+    assert.deepEqual(plugins?.map((p) => `${p.name} ${p.state}`), ['demo complete']);
+    assert.equal((await runCli(['plugins', 'remove', id, 'demo'], helperEnv)).code, 0);
+    assert.deepEqual(children((await containerTree(id, ROOT))?.tree ?? {}).sort(), ['.previous', '.staging']);
+    const name = (await docker().getContainer(id).inspect()).Name.replace(/^\//, '');
+    const helpers = await docker().listContainers({ all: true, filters: { label: [`berth.helper.workload=container:${name}`] } });
+    assert.deepEqual(helpers, [], 'no helper container is left');
+  });
+
+  it('no /bin/sh, root on a volume, but the helper image is missing: refused, naming the image', async () => {
+    const volume = await createTestVolume();
+    const id = await createPluginContainer({ image: await nosh(), cmd: ['/busybox', 'sleep', '1000'], binds: [`${volume}:${ROOT}`] });
+    const run = await runCli(['plugins', 'install', id, good, '--json'], { ...env, BERTH_HELPER_IMAGE: 'berth-test/no-such-image:0' });
+    assert.equal(run.code, ExitCodes.Rejected, run.stdout);
+    assert.match(errorOf(run.stdout).message, /berth-test\/no-such-image:0/);
+  });
+
+  it('sh but no tar: the content goes in by putArchive and the same steps commit it', async () => {
+    // Debian's busybox sh runs every applet even without a symlink, so this image's sh is dash.
+    const image = await ensureImportedImage('berth-test/plugins-notar:2', ['mkdir', 'mv', 'rm', 'sleep', 'df', 'sync', 'chmod', 'cat'], {}, false, true);
+    const id = await createPluginContainer({ image, cmd: ['sleep', '1000'] });
+    const run = await runCli(['plugins', 'install', id, good, '--json'], env);
+    assert.equal(run.code, 0, run.stdout + run.stderr);
+    assert.equal((JSON.parse(run.stdout) as { via: string }).via, 'putArchive');
+    const again = await runCli(['plugins', 'install', id, good, '--json'], env);
+    assert.equal(again.code, 0, again.stdout);
+    const t = await containerTree(id, ROOT);
+    assert.ok(t);
+    assert.deepEqual(withoutMarker(subtree(t.tree, 'demo')), folderTree(good));
+    assert.deepEqual(children(t.tree, '.staging'), []);
+    assert.equal(children(t.tree, '.previous').length, 1);
+  });
+});
+
+describe('plugins: the loader check snippet', () => {
+  let id = '';
+  before(async () => {
+    id = await createPluginContainer();
+  });
+  after(() => cleanupTestObjects());
+
+  it('accepts a complete plugin and refuses a half-installed one, dot-names and missing ones', async () => {
+    const snippet = readFileSync(join(__dirname, '..', '..', '..', 'docs', 'plugin-loader-check.sh'), 'utf8');
+    await shIn(id, `mkdir -p ${ROOT}/done ${ROOT}/half ${ROOT}/.hidden && touch ${ROOT}/done/.complete ${ROOT}/.hidden/.complete`);
+    const check = async (dir: string) => {
+      const exec = await docker().getContainer(id).exec({ Cmd: ['sh', '-c', snippet, 'plugin-loader-check.sh', dir], AttachStdout: true, AttachStderr: true });
+      const stream = await exec.start({ hijack: true, stdin: false });
+      await new Promise((resolve) => {
+        stream.on('end', resolve);
+        stream.resume();
+      });
+      let info = await exec.inspect();
+      for (let i = 0; info.Running && i < 200; i++) {
+        await new Promise((r) => setTimeout(r, 10));
+        info = await exec.inspect();
+      }
+      return info.ExitCode;
+    };
+    assert.equal(await check(`${ROOT}/done`), 0);
+    assert.equal(await check(`${ROOT}/done/`), 0);
+    assert.equal(await check(`${ROOT}/half`), 1);
+    assert.equal(await check(`${ROOT}/.hidden`), 1, 'dot-names are never plugins');
+    assert.equal(await check(`${ROOT}/missing`), 1);
+  });
+});

@@ -1,0 +1,93 @@
+// Workspace export in a real VS Code (code-server's VS Code 1.100 in headless Chromium) with
+// Berth installed from dist/berth.vsix, against the real engine: the workload's context menu
+// opens the changes in the multi-file diff view and offers Save Patch… and Apply.
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { Backend } from '../../../server/src/backend';
+import { detachedContext } from '../../../server/src/operation';
+import { cleanupTestObjects, createTestContainer, uniqueName } from '../../fixtures/docker';
+import { ensureGitImage } from '../../fixtures/gitImage';
+import { execIn, makeRepo, tempDir } from '../../fixtures/gitRepo';
+import { startSession, type VsCodeSession } from '../harness/session';
+import type { Page } from 'playwright-core';
+import { filterWorkloads, openBerthContainer, runCommand, waitUntil, workloadRow, UI_TIMEOUT_MS } from '../harness/workbench';
+
+describe('Workspace export in VS Code', () => {
+  const prefix = uniqueName('bws');
+  const name = `${prefix}-dev`;
+  const stateDir = tempDir('berth-ws-ui-state-');
+  let base = '';
+  let session: VsCodeSession | undefined;
+
+  before(async () => {
+    const image = await ensureGitImage();
+    const container = await createTestContainer({ name, image });
+    const repo = join(tempDir('berth-ws-ui-'), 'repo');
+    base = makeRepo(repo, { 'README.md': '# demo\n', 'src/app.txt': 'one\ntwo\nthree\n', 'old.txt': 'bye\n', 'logo.bin': randomBytes(512) });
+    // The import is done in-process: this test is about the export's UI.
+    await new Backend({ stateDir }, { ...process.env, BERTH_STATE_DIR: stateDir }).workspace.import({ workload: name, dir: repo }, detachedContext());
+    await execIn(container, ['sh', '-c', 'cd /workspace && sed -i s/two/TWO/ src/app.txt && echo hello > "new file.txt" && rm old.txt && head -c 256 /dev/urandom >> logo.bin']);
+    session = await startSession();
+    await openBerthContainer(session.page);
+    await filterWorkloads(session.page, prefix);
+  });
+
+  after(async () => {
+    await session?.stop();
+    await cleanupTestObjects();
+    rmSync(stateDir, { recursive: true, force: true });
+  });
+
+  it('"Export Workspace Changes…" from the context menu opens the diff view and lists the changed files', async () => {
+    const { page } = session!;
+    const row = workloadRow(page, name);
+    await waitUntil(`${name}'s row`, () => row.count(), (n) => n === 1);
+    await row.click({ button: 'right' });
+    // VS Code's menus act on their own mouse-up handling; hovering the item and pressing Enter
+    // is what works reliably in the headless browser.
+    const item = page.locator('.context-view .action-menu-item', { hasText: 'Export Workspace Changes…' });
+    await item.hover({ timeout: UI_TIMEOUT_MS });
+    await page.keyboard.press('Enter');
+
+    // The multi-file diff editor, titled after the workload, the repo path and the base.
+    const title = `${name}:/workspace since ${base.slice(0, 12)}`;
+    await waitUntil('the diff view tab', () => page.locator('.tabs-container .tab', { hasText: title }).count(), (n) => n === 1).catch(async (error: unknown) => {
+      await session!.screenshot('workspace-export-failed');
+      throw new Error(`${(error as Error).message}\nBerth log:\n${await berthLog(page)}`);
+    });
+    const listed = await waitUntil(
+      'the changed files in the diff view',
+      () => page.locator('.multiDiffEntry .header .file-path').allInnerTexts(),
+      (texts) => ['app.txt', 'new file.txt', 'old.txt', 'logo.bin'].every((f) => texts.some((t) => t.includes(f))),
+    );
+    assert.equal(listed.length, 4, `exactly the four changed files: ${JSON.stringify(listed)}`);
+    assert.ok(!listed.some((t) => t.includes('README.md')), 'unchanged files are not listed');
+
+    // Both sides come from Berth's read-only documents: the change itself, and a note instead of
+    // a binary file's bytes.
+    const editorText = async () => (await page.locator('.multiDiffEntry .editorContainer .view-lines').allInnerTexts()).join('\n').replace(/\u00a0/g, ' ');
+    await waitUntil('the modified line and the binary note', editorText, (text) => text.includes('TWO') && text.includes('Binary file, not shown'));
+
+    // Then it offers what to do with the changes.
+    const toast = page.locator('.notification-toast', { hasText: '4 changed files in' });
+    await toast.waitFor({ state: 'visible', timeout: UI_TIMEOUT_MS });
+    assert.equal(await toast.locator('.monaco-button', { hasText: 'Save Patch…' }).count(), 1);
+    assert.equal(await toast.locator('.monaco-button', { hasText: 'Apply to Local Repository' }).count(), 1);
+    await session!.screenshot('workspace-export');
+  });
+});
+
+/** The Berth log as the Output panel shows it, for the failure message. */
+async function berthLog(page: Page): Promise<string> {
+  try {
+    await runCommand(page, 'Berth: Show Log');
+    const lines = page.locator('.part.panel .view-lines').first();
+    await lines.waitFor({ state: 'visible', timeout: 10_000 });
+    return (await lines.innerText()).replace(/\u00a0/g, ' ');
+  } catch (error) {
+    return `(the log could not be read: ${(error as Error).message})`;
+  }
+}
