@@ -1,4 +1,4 @@
-import { NotificationType, RequestType } from 'vscode-jsonrpc';
+import { NotificationType, RequestType, type ProgressToken } from 'vscode-jsonrpc';
 import type { WorkloadIdentity } from './identity';
 
 /**
@@ -73,6 +73,8 @@ export interface RestoreSnapshotParams {
   readonly snapshot: string;
   /** Must equal the snapshot's full 64-digit ID (like an `X-Confirm-Restore` header); anything else is refused. */
   readonly confirm: string;
+  /** LSP work-done progress: the phase and percentage of the named steps. */
+  readonly workDoneToken?: ProgressToken;
 }
 
 export interface RestoreSnapshotResult {

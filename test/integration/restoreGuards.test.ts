@@ -121,6 +121,17 @@ describe('restore: guards refuse before anything is touched', () => {
     assert.deepEqual(await leftovers(w), []);
   });
 
+  it('a helper image that is not present: the workload\'s own image is used', async () => {
+    const w = await world();
+    fill(w, 'A');
+    const { snapshot } = await w.backend().snapshots.create({ workload: w.name }, detachedContext());
+    fill(w, 'B');
+    const backend = new Backend({ helperImage: 'berth-test/does-not-exist:1' }, w.env);
+    const result = await backend.restore.restore({ workload: w.name, snapshot: snapshot.id, confirm: snapshot.id }, detachedContext());
+    assert.ok(result.safetySnapshot);
+    assert.deepEqual(await leftovers(w), []);
+  });
+
   it('a workload image without /bin/sh: a clear error naming the setting; with a helper image it works', async () => {
     const image = await noShellImage();
     const w = await world({ image, cmd: ['/bb', 'sh', '-c', 'trap "exit 0" TERM; while true; do /bb sleep 1; done'] });
@@ -137,7 +148,7 @@ describe('restore: guards refuse before anything is touched', () => {
     assert.deepEqual(await leftovers(w), []);
 
     const missing = new Backend({}, { ...w.env, BERTH_HELPER_IMAGE: 'berth-test/does-not-exist:1' });
-    await assert.rejects(missing.restore.restore({ workload: w.name, snapshot: snapshot.id, confirm: snapshot.id }, detachedContext()), /not present on the engine/);
+    await assert.rejects(missing.restore.restore({ workload: w.name, snapshot: snapshot.id, confirm: snapshot.id }, detachedContext()), /does-not-exist:1 \(berth\.helperImage\) is not present.*no \/bin\/sh/s);
 
     const helped = new Backend({}, { ...w.env, BERTH_HELPER_IMAGE: 'berth-test/busybox:1' });
     const result = await helped.restore.restore({ workload: w.name, snapshot: snapshot.id, confirm: snapshot.id }, detachedContext());

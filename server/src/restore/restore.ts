@@ -144,7 +144,13 @@ async function restoreLocked(run: Run, snapshotWorkloadKey: string, began: numbe
   await step(run, 'restore.helper', deps, ctx, l10n.t('Restoring {0}: checking the targets on the engine host', workload.name));
   const id = randomBytes(8).toString('hex');
   try {
-    run.helper = await startHelper(engine, image.image, image.source, plan.parents, id, ctx.signal, deps.env);
+    if (image.note) deps.log.info(image.note);
+    try {
+      run.helper = await startHelper(engine, image.image, image.source, plan.parents, id, ctx.signal, deps.env);
+    } catch (error) {
+      if (image.note && error instanceof BerthError) error.message = `${image.note} ${error.message}`;
+      throw error;
+    }
     const needs = new Map<number, SpaceNeed>();
     for (const v of manifest.volumes) needs.set(v.index, spaceNeeded({ bytes: v.bytes, files: v.files, entries: v.entries.length }, v.entries.filter((e) => e.type === 'file').map((e) => e.size)));
     const probed = await probeTargets(run.helper, plan, needs, ctx.signal);
@@ -463,15 +469,19 @@ async function stateOf(engine: Engine, containerId: string): Promise<string> {
   }
 }
 
-async function chooseHelperImage(engine: Engine, deps: RestoreDeps, details: ContainerDetails, signal: AbortSignal): Promise<{ image: string; source: 'setting' | 'workload' }> {
+/**
+ * The helper's image: `berth.helperImage` (or BERTH_HELPER_IMAGE) when that image is present on
+ * the engine (Berth never pulls), else the workload's own image, which must then have /bin/sh
+ * (startHelper says so clearly when it has not).
+ */
+async function chooseHelperImage(engine: Engine, deps: RestoreDeps, details: ContainerDetails, signal: AbortSignal): Promise<{ image: string; source: 'setting' | 'workload'; note?: string }> {
   const configured = deps.helperImage?.trim();
+  const own = details.Image ?? details.Config.Image;
   if (configured) {
-    if (!(await engine.hasImage(configured, signal))) {
-      throw new RejectedError(l10n.t('The helper image {0} (berth.helperImage) is not present on the engine. Load or build it; Berth never pulls images. Nothing was changed.', configured), { detail: 'helper-image-missing' });
-    }
-    return { image: configured, source: 'setting' };
+    if (await engine.hasImage(configured, signal)) return { image: configured, source: 'setting' };
+    return { image: own, source: 'workload', note: l10n.t('The helper image {0} (berth.helperImage) is not present on the engine, so the workload\'s own image is used.', configured) };
   }
-  return { image: details.Image ?? details.Config.Image, source: 'workload' };
+  return { image: own, source: 'workload' };
 }
 
 /** The safety copy is stored locally: refuse up front when the state directory cannot hold it. */
