@@ -48,6 +48,10 @@ type Mutable<T> = { -readonly [K in keyof T]: T[K] extends readonly (infer U)[] 
 export async function recoverRestores(deps: RecoveryDeps, options: RecoveryOptions = {}): Promise<RecoveryReport> {
   const report: Mutable<RecoveryReport> = { restores: [], helpersRemoved: 0, corruptJournals: [], problems: [], didSomething: false };
   const ids = await journalIds(deps.stateDir);
+  // At backend start (deferSafety) with nothing to recover, the engine is not asked at all:
+  // initialize must not wait on an engine that does not answer. Orphaned helpers without a
+  // journal are swept by `berth recover` and berth/recovery/run.
+  if (ids.length === 0 && options.deferSafety) return report;
   let engine: Engine | undefined;
   try {
     engine = deps.engine();
