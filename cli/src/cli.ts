@@ -5,12 +5,13 @@ import { Backend } from '../../server/src/backend';
 import { BerthError, RejectedError, errorMessage } from '../../server/src/errors';
 import { BERTH_VERSION } from '../../server/src/version';
 import type { CliIo, CommandSpec, OptionSpec } from './command';
+import { recoverCommands, restoreCommands } from './commands/restore';
 import { pluginCommands } from './commands/plugins';
 import { snapshotCommands } from './commands/snapshots';
 import { workloadCommands } from './commands/workloads';
 import { workspaceCommands } from './commands/workspace';
 
-const COMMANDS: readonly CommandSpec<never>[] = [...workloadCommands, ...pluginCommands, ...snapshotCommands, ...workspaceCommands];
+const COMMANDS: readonly CommandSpec<never>[] = [...workloadCommands, ...pluginCommands, ...snapshotCommands, ...restoreCommands, ...workspaceCommands, ...recoverCommands];
 
 const GLOBAL_OPTIONS: Readonly<Record<string, OptionSpec>> = {
   json: { type: 'boolean', description: 'print exactly one JSON document on stdout' },
@@ -37,8 +38,9 @@ export async function runCli(argv: readonly string[], io: CliIo, env: NodeJS.Pro
       io.out(helpText());
       return ExitCodes.Ok;
     }
-    const [resource, verb, ...rest] = argv;
-    const command = COMMANDS.find((c) => c.resource === resource && c.verb === verb);
+    const oneWord = COMMANDS.find((c) => c.resource === argv[0] && c.verb === '');
+    const [resource, verb, ...rest] = oneWord ? [oneWord.resource, '', ...argv.slice(1)] : argv;
+    const command = oneWord ?? COMMANDS.find((c) => c.resource === resource && c.verb === verb);
     if (!command) {
       const known = COMMANDS.some((c) => c.resource === resource);
       // Options are not part of the command's name (`berth frob --json`).
@@ -68,7 +70,7 @@ export async function runCli(argv: readonly string[], io: CliIo, env: NodeJS.Pro
     const { min, max } = command.positionals;
     if (parsed.positionals.length < min || parsed.positionals.length > max) {
       throw new UsageError(
-        l10n.t('"{0}" takes {1} argument(s), not {2}.\nUsage: {3}', `berth ${command.resource} ${command.verb}`, min === max ? String(min) : `${min}-${max}`, parsed.positionals.length, usageLine(command)),
+        l10n.t('"{0}" takes {1} argument(s), not {2}.\nUsage: {3}', ['berth', command.resource, command.verb].filter(Boolean).join(' '), min === max ? String(min) : `${min}-${max}`, parsed.positionals.length, usageLine(command)),
       );
     }
     const dockerHost = parsed.values['docker-host'];
@@ -82,6 +84,8 @@ export async function runCli(argv: readonly string[], io: CliIo, env: NodeJS.Pro
     // paused or stopped (docs/snapshots.md).
     backend.snapshots.log = { info: (m) => verbose && io.err(m), warn: (m) => io.err(`berth: ${m}`), error: (m) => io.err(`berth: ${m}`) };
     await backend.snapshots.recover();
+    backend.restore.log = backend.snapshots.log;
+    if (command.touchesWorkloads) await backend.restore.recover();
     const result = await command.run(
       { positionals: parsed.positionals, options: parsed.values as Record<string, string | boolean | undefined>, io },
       backend,
@@ -92,7 +96,7 @@ export async function runCli(argv: readonly string[], io: CliIo, env: NodeJS.Pro
     );
     if (json) io.out(JSON.stringify(result, null, 2));
     else command.print(result, io);
-    return ExitCodes.Ok;
+    return command.exitCode?.(result) ?? ExitCodes.Ok;
   } catch (error) {
     return reportError(error, json, io);
   }
@@ -158,7 +162,7 @@ function helpText(): string {
     'Usage: berth <resource> <verb> [args] [--json]',
     '',
     'Commands:',
-    ...COMMANDS.map((c) => `  ${`${c.resource} ${c.verb} ${c.args}`.trimEnd().padEnd(44)}${c.summary}`),
+    ...COMMANDS.map((c) => `  ${[c.resource, c.verb, c.args].filter(Boolean).join(' ').padEnd(44)}${c.summary}`),
     '',
     'Global options:',
     ...Object.entries(GLOBAL_OPTIONS).map(([n, s]) => `  ${`--${n}${s.type === 'string' ? ' V' : ''}`.padEnd(22)}${s.description}`),

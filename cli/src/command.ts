@@ -1,4 +1,5 @@
 import type { Writable } from 'node:stream';
+import type { ExitCode } from '../../protocol/src';
 import type { Backend } from '../../server/src/backend';
 import type { OperationContext } from '../../server/src/operation';
 
@@ -17,15 +18,20 @@ export interface OptionSpec {
 /** One `berth <resource> <verb>` command: argument shape, the work, and how to print it. */
 export interface CommandSpec<R = unknown> {
   readonly resource: string;
+  /** Empty for a one-word command (`berth recover`). */
   readonly verb: string;
   /** For example `<workload> <folder>`. */
   readonly args: string;
   readonly summary: string;
   readonly positionals: { readonly min: number; readonly max: number };
   readonly options?: Readonly<Record<string, OptionSpec>>;
+  /** Changes workloads: unfinished restores are recovered first (docs/restore.md). */
+  readonly touchesWorkloads?: boolean;
   run(input: CommandInput, backend: Backend, ctx: OperationContext): Promise<R>;
   /** Human output for the result; --json prints the result itself instead. */
   print(result: R, io: CliIo): void;
+  /** The exit code for a result that is printed but not a success (default 0). */
+  exitCode?(result: R): ExitCode;
 }
 
 export interface CommandInput {

@@ -13,6 +13,7 @@ import {
   type ServerInfo,
 } from '../../protocol/src';
 import { registerCommands } from './commands';
+import { RecoveryNotifier } from './commands/restore/recoveryNotifier';
 import { createLanguageClient } from './languageClient';
 import { Log } from './log';
 import { affectsBackend, readBackendSettings } from './settings';
@@ -56,6 +57,7 @@ export class Ctx implements vscode.Disposable {
     this.views_ = createViews(this);
     this.disposables.push(this.views_);
     this.disposables.push(...registerCommands(this));
+    this.disposables.push(new RecoveryNotifier(this));
     this.disposables.push(registerExportDocuments(this));
     this.disposables.push(
       vscode.workspace.onDidChangeConfiguration((event) => {

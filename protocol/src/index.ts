@@ -8,3 +8,4 @@ export * from './workloads';
 export * from './workspace';
 export * from './plugins';
 export * from './snapshots';
+export * from './restore';

@@ -12,7 +12,7 @@ export interface BerthInitializationOptions {
   readonly l10nBundle?: string;
   /** `berth.plugins.root`; empty means the default. A workload's label wins over it. */
   readonly pluginsRoot?: string;
-  /** `berth.helperImage`: the local image of helper containers (no-shell workloads). */
+  /** `berth.helperImage`: the local image of helper containers (no-shell workloads; restore). */
   readonly helperImage?: string;
 }
 

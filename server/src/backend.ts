@@ -2,6 +2,7 @@ import type { EngineStatus } from '../../protocol/src';
 import { Engine } from './engine/engine';
 import { resolveEndpoint, type EngineEndpoint } from './engine/endpoint';
 import { DEFAULT_HELPER_IMAGE, PluginService } from './install/pluginService';
+import { RestoreService } from './restore/restoreService';
 import { SnapshotService } from './snapshots/snapshotService';
 import { resolveStateDir } from './state/stateDir';
 import { WorkloadService } from './workloads/workloadService';
@@ -27,6 +28,7 @@ export class Backend {
   readonly workspace: WorkspaceService;
   readonly plugins: PluginService;
   readonly snapshots: SnapshotService;
+  readonly restore: RestoreService;
   stateDir: string;
 
   constructor(private settings: BackendSettings, private readonly env: NodeJS.ProcessEnv = process.env) {
@@ -44,6 +46,7 @@ export class Backend {
       env,
     );
     this.snapshots = new SnapshotService(this);
+    this.restore = new RestoreService(this, env);
     this.configureEngine();
   }
 
@@ -52,6 +55,15 @@ export class Backend {
     if (this.endpointError) throw this.endpointError;
     if (!this.currentEngine) throw new Error('engine not configured');
     return this.currentEngine;
+  }
+
+  settleWorkload(key: string): Promise<void> {
+    return this.restore.settle(key);
+  }
+
+  /** The image of restore helper containers: the setting, else BERTH_HELPER_IMAGE, else none (the workload's own). */
+  helperImage(): string | undefined {
+    return this.settings.helperImage?.trim() || this.env.BERTH_HELPER_IMAGE?.trim() || undefined;
   }
 
   /** The endpoint as configured, even when invalid (for messages). */

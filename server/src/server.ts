@@ -9,6 +9,7 @@ import {
 import { Backend, type BackendSettings } from './backend';
 import { errorMessage } from './errors';
 import { registerEngineHandlers, type EngineHandlers, type EngineWatchTimings } from './handlers/engine';
+import { finishStartupRecovery, registerRestoreHandlers } from './handlers/restore';
 import { registerPluginHandlers } from './handlers/plugins';
 import { registerServerHandlers } from './handlers/server';
 import { registerSnapshotHandlers } from './handlers/snapshots';
@@ -50,7 +51,7 @@ export function startServer(connection: Connection, options: StartServerOptions 
 
   if (options.forwardUncaught) forwardUncaught(connection, log);
 
-  connection.onInitialize((params) => {
+  connection.onInitialize(async (params) => {
     if (backend) {
       throw new ResponseError(RpcErrorCodes.InvalidRequest, l10n.t('The Berth backend is already initialized.'));
     }
@@ -65,6 +66,7 @@ export function startServer(connection: Connection, options: StartServerOptions 
     registerWorkspaceHandlers(connection, log, b, { onEngineUnreachable: () => e.check() });
     registerPluginHandlers(connection, log, b, { onEngineUnreachable: () => e.check() });
     registerSnapshotHandlers(connection, log, b, { onEngineUnreachable: () => e.check() });
+    registerRestoreHandlers(connection, log, b, { onEngineUnreachable: () => e.check() });
     connection.onNotification(SettingsChangedNotification.type, (raw: unknown) => {
       // A malformed notification must not quietly switch to the default engine.
       const settings = settingsFrom(raw);
@@ -79,6 +81,9 @@ export function startServer(connection: Connection, options: StartServerOptions 
       }
     });
     connection.onShutdown(() => e.dispose());
+    // Restores that a crash interrupted are finished or undone before any request is served (a
+    // client sends none before this answer); storing their safety copies continues afterwards.
+    b.restore.startupReport = await b.restore.recover({ deferSafety: true });
     return {
       capabilities: { textDocumentSync: TextDocumentSyncKind.None },
       serverInfo: { name: 'berth', version: '' },
@@ -99,6 +104,7 @@ export function startServer(connection: Connection, options: StartServerOptions 
     engine?.check();
     // Puts back workloads a crashed capture left paused or stopped; sweeps snapshot leftovers.
     void backend?.snapshots.recover();
+    if (backend) void finishStartupRecovery(connection, backend);
   });
 
   connection.listen();

@@ -51,6 +51,7 @@ const create: CommandSpec<CreateSnapshotResult> = {
   args: '<workload>',
   summary: 'Capture the named volumes and bind mounts of a workload into the store.',
   positionals: { min: 1, max: 1 },
+  touchesWorkloads: true,
   options: {
     label: { type: 'string', description: 'a free-form label (labelled snapshots are kept by retention)' },
     quiesce: { type: 'string', description: 'pause (default), stop or none while reading' },

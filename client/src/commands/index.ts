@@ -13,6 +13,9 @@ import { exportSnapshot } from './snapshots/exportSnapshot';
 import { importSnapshot } from './snapshots/importSnapshot';
 import { pinSnapshot, unpinSnapshot } from './snapshots/pinSnapshot';
 import { refreshSnapshots } from './snapshots/refreshSnapshots';
+import { restoreSnapshot } from './snapshots/restoreSnapshot';
+import { recover } from './restore/recover';
+import { showRestoreDetails } from './restore/showRestoreDetails';
 import { takeSnapshot } from './snapshots/takeSnapshot';
 import { verifySnapshot } from './snapshots/verifySnapshot';
 import { copyWorkloadId } from './workloads/copyWorkloadId';
@@ -51,6 +54,9 @@ const COMMANDS: Readonly<Record<string, CommandFactory>> = {
   'berth.snapshots.pin': pinSnapshot,
   'berth.snapshots.unpin': unpinSnapshot,
   'berth.snapshots.refresh': refreshSnapshots,
+  'berth.snapshots.restore': restoreSnapshot,
+  'berth.restore.showDetails': showRestoreDetails,
+  'berth.recover': recover,
 };
 
 export function registerCommands(ctx: Ctx): vscode.Disposable[] {

@@ -32,7 +32,17 @@ export interface ContainerSummary {
 export interface ContainerDetails {
   readonly Id: string;
   readonly Name: string;
-  readonly State: { readonly Status: string; readonly Running: boolean; readonly Paused: boolean; readonly Health?: { readonly Status: string } };
+  readonly State: {
+    readonly Status: string;
+    readonly Running: boolean;
+    readonly Paused: boolean;
+    readonly Restarting?: boolean;
+    /** ISO time of the last start; a change means someone started the container. */
+    readonly StartedAt?: string;
+    readonly Health?: { readonly Status: string };
+  };
+  /** The image ID the container was created from. */
+  readonly Image?: string;
   readonly Config: { readonly Tty: boolean; readonly Image: string; readonly Labels: Readonly<Record<string, string>> | null; readonly User?: string };
   readonly Mounts: ContainerSummary['Mounts'];
   /** `--tmpfs` mounts appear only here, not in Mounts. */
@@ -42,6 +52,20 @@ export interface ContainerDetails {
 export interface VolumeDiskUsage {
   readonly Name: string;
   readonly UsageData?: { readonly Size: number; readonly RefCount: number } | null;
+}
+
+export interface VolumeDetails {
+  readonly Name: string;
+  readonly Driver: string;
+  /** The volume's data directory on the engine host (`…/volumes/<name>/_data` for `local`). */
+  readonly Mountpoint: string;
+  readonly Options?: Readonly<Record<string, string>> | null;
+  readonly Labels?: Readonly<Record<string, string>> | null;
+}
+
+export interface EngineInfo {
+  /** The engine's data root on its host, for example `/var/lib/docker`. */
+  readonly DockerRootDir: string;
 }
 
 export interface EngineEvent {
@@ -83,9 +107,22 @@ export interface PathStat {
   readonly linkTarget: string;
 }
 
+export interface ExecSession {
+  /** Writes to the process's stdin (ignored once the connection has closed). */
+  write(text: string): void;
+  /** Closes stdin. */
+  end(): void;
+  destroy(): void;
+  /** Resolves when the connection closes. */
+  readonly ended: Promise<void>;
+  stderr(): string;
+}
+
 export interface HelperContainerSpec {
   readonly image: string;
   readonly cmd: readonly string[];
+  /** Replaces the image's entrypoint (a workload image may have one). */
+  readonly entrypoint?: readonly string[];
   readonly binds: readonly string[];
   readonly labels: Readonly<Record<string, string>>;
   readonly name?: string;
@@ -300,6 +337,42 @@ export class Engine {
     });
   }
 
+  /**
+   * Starts a command with an interactive stdin and returns at once: the caller writes lines to
+   * it and reads stdout as it arrives. `ended` resolves (never rejects) when the connection
+   * closes, whatever the reason (the process exited, the container was removed), so a caller is
+   * never left waiting on a dead process.
+   */
+  execSession(id: string, cmd: readonly string[], onStdout: (chunk: Buffer) => void): Promise<ExecSession> {
+    return this.call(`Running ${cmd[0] ?? 'a command'} in container ${id}`, async (docker) => {
+      const exec = await docker.getContainer(id).exec({ Cmd: [...cmd], AttachStdin: true, AttachStdout: true, AttachStderr: true, Tty: false });
+      const stream = (await exec.start({ hijack: true, stdin: true } as Docker.ExecStartOptions)) as unknown as NodeJS.ReadWriteStream & { destroy(): void; destroyed?: boolean };
+      const stderr = new Collector(64 * 1024);
+      docker.modem.demuxStream(stream, new Writable({ write: (chunk: Buffer, _e, done) => (onStdout(chunk), done()) }), stderr);
+      let closed = false;
+      const ended = new Promise<void>((resolve) => {
+        const finish = () => {
+          closed = true;
+          resolve();
+        };
+        stream.once('end', finish);
+        stream.once('close', finish);
+        stream.once('error', finish);
+      });
+      return {
+        write: (text: string) => {
+          if (!closed) stream.write(text);
+        },
+        end: () => {
+          if (!closed) stream.end();
+        },
+        destroy: () => stream.destroy(),
+        ended,
+        stderr: () => stderr.text(),
+      };
+    });
+  }
+
   /** A tar stream of `path` in the container (GET /containers/{id}/archive). */
   getArchive(id: string, path: string, signal?: AbortSignal): Promise<Readable> {
     return this.call(`Reading ${path} from container ${id}`, async (docker) => {
@@ -332,6 +405,7 @@ export class Engine {
         Cmd: [...spec.cmd],
         Labels: { ...spec.labels },
         ...(spec.user ? { User: spec.user } : {}),
+        ...(spec.entrypoint ? { Entrypoint: [...spec.entrypoint] } : {}),
         HostConfig: { NetworkMode: 'none', Binds: [...spec.binds], AutoRemove: false },
         abortSignal: signal,
       } as Docker.ContainerCreateOptions);
@@ -347,6 +421,20 @@ export class Engine {
         if ((error as { statusCode?: unknown }).statusCode === 404) return;
         throw error;
       }
+    });
+  }
+
+  inspectVolume(name: string, signal?: AbortSignal): Promise<VolumeDetails> {
+    return this.call(`Inspecting volume ${name}`, async (docker) => {
+      const details = await docker.getVolume(name).inspect({ abortSignal: signal } as object);
+      return details as unknown as VolumeDetails;
+    });
+  }
+
+  info(signal?: AbortSignal): Promise<EngineInfo> {
+    return this.call('Asking the engine for its configuration', async (docker) => {
+      const info = await (docker.info as (opts: object) => Promise<unknown>).call(docker, { abortSignal: signal });
+      return info as EngineInfo;
     });
   }
 

@@ -23,7 +23,7 @@ import type { CatalogRecord } from './catalog';
 import { formatBytes } from './format';
 import { writeNewFileDurable } from './durable';
 import { OBJECT_FILES } from './layout';
-import { quiesce } from './quiesce';
+import { quiesce, type Quiesced } from './quiesce';
 import { resumeQuiesced } from './recovery';
 import type { Seal, SnapshotStore } from './store';
 import { sha256Hex } from './hashing';
@@ -40,7 +40,7 @@ export interface CaptureOutcome {
   readonly warnings: string[];
 }
 
-interface PlannedVolume {
+export interface PlannedVolume {
   readonly target: string;
   readonly type: 'volume' | 'bind';
   readonly source: string;
@@ -79,7 +79,8 @@ export async function captureSnapshot(store: SnapshotStore, engine: Engine, log:
     }
     const temp = await store.createTempDir('capture');
     try {
-      return await captureInto(temp, store, engine, workload, details, planned, skippedMounts, options, ctx);
+      const source = { containerId: details.Id, hold: () => quiesce(engine, store.layout, identity.key, details.Id, options.quiesce, ctx.signal) };
+      return await captureInto(temp, store, engine, workload, source, planned, skippedMounts, options, ctx);
     } finally {
       await rm(temp, { recursive: true, force: true });
     }
@@ -88,12 +89,37 @@ export async function captureSnapshot(store: SnapshotStore, engine: Engine, log:
   }
 }
 
+/**
+ * Captures volumes that are already still, read from a container the caller chose; the caller
+ * holds the workload lock. Restore uses it for its safety copy: a created, never started helper
+ * that mounts the moved-aside old data read-only at the original targets, so the snapshot has
+ * the same targets, types and ID as a capture of the workload before the restore would have.
+ */
+export async function captureStillVolumes(
+  store: SnapshotStore,
+  engine: Engine,
+  workload: Workload,
+  containerId: string,
+  planned: readonly PlannedVolume[],
+  options: CaptureOptions & { readonly applied: AppliedQuiesce },
+  ctx: OperationContext,
+): Promise<CaptureOutcome> {
+  await store.ensure();
+  const temp = await store.createTempDir('capture');
+  try {
+    const source = { containerId, hold: async (): Promise<Quiesced> => ({ applied: options.applied, resume: async () => undefined }) };
+    return await captureInto(temp, store, engine, workload, source, planned, [], options, ctx);
+  } finally {
+    await rm(temp, { recursive: true, force: true });
+  }
+}
+
 async function captureInto(
   temp: string,
   store: SnapshotStore,
   engine: Engine,
   workload: Workload,
-  details: ContainerDetails,
+  source: { readonly containerId: string; hold(): Promise<Quiesced> },
   planned: readonly PlannedVolume[],
   skippedMounts: SkippedMount[],
   options: CaptureOptions,
@@ -105,13 +131,13 @@ async function captureInto(
   let applied: AppliedQuiesce;
   let data;
   try {
-    const held = await quiesce(engine, store.layout, workload.identity.key, details.Id, options.quiesce, ctx.signal);
+    const held = await source.hold();
     applied = held.applied;
     try {
       for (const [position, volume] of planned.entries()) {
         throwIfCancelled(ctx.signal);
         const index = volumes.length;
-        const captured = await readVolume(engine, details.Id, volume, index, position, planned.length, writer, ctx);
+        const captured = await readVolume(engine, source.containerId, volume, index, position, planned.length, writer, ctx);
         if (captured === 'file') {
           skippedMounts.push({ target: volume.target, type: volume.type, source: volume.source, reason: 'file' });
           continue;

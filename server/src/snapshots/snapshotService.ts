@@ -29,6 +29,8 @@ export interface SnapshotHost {
   readonly stateDir: string;
   engine(): Engine;
   readonly workloads: WorkloadService;
+  /** Finishes a crashed restore of the workload first, so a capture never reads half-swapped volumes. */
+  settleWorkload?(key: string): Promise<void>;
 }
 
 /** The snapshot operations the RPC handlers and the CLI call. Holds no RPC or CLI types. */
@@ -62,6 +64,7 @@ export class SnapshotService {
   async create(params: CreateSnapshotParams, ctx: OperationContext): Promise<CreateSnapshotResult> {
     const label = checkLabel(params.label ?? '');
     const workload = await this.host.workloads.resolve(params.workload, ctx.signal);
+    await this.host.settleWorkload?.(workload.identity.key);
     const store = this.store();
     const outcome = await captureSnapshot(store, this.host.engine(), this.log, workload, { label, quiesce: params.quiesce ?? 'pause' }, ctx);
     const pruned = params.keep ? await this.pruneKey(store, workload.identity.key, params.keep, outcome.record.id) : [];

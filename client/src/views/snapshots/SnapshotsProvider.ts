@@ -16,6 +16,8 @@ export class SnapshotsProvider implements vscode.TreeDataProvider<SnapshotNode>,
   private view: vscode.TreeView<SnapshotNode> | undefined;
   /** The last list the tree rendered; commands and tests read it. */
   lastSnapshots: readonly SnapshotInfo[] = [];
+  /** Workload identity keys that Berth is restoring (their group shows busy). */
+  readonly busy = new Map<string, string>();
 
   constructor(private readonly ctx: Ctx) {}
 
@@ -34,7 +36,7 @@ export class SnapshotsProvider implements vscode.TreeDataProvider<SnapshotNode>,
   getParent(element: SnapshotNode): SnapshotNode | undefined {
     if (element instanceof SnapshotItem) {
       const key = element.snapshot.workload.key;
-      return new WorkloadGroupItem(element.snapshot.workload, this.lastSnapshots.filter((s) => s.workload.key === key));
+      return new WorkloadGroupItem(element.snapshot.workload, this.lastSnapshots.filter((s) => s.workload.key === key), this.busy.get(key));
     }
     return undefined;
   }
@@ -56,7 +58,10 @@ export class SnapshotsProvider implements vscode.TreeDataProvider<SnapshotNode>,
     const groups = new Map<string, SnapshotInfo[]>();
     for (const s of snapshots) groups.set(s.workload.key, [...(groups.get(s.workload.key) ?? []), s]);
     return [...groups.values()]
-      .map((list) => new WorkloadGroupItem((list[0] as SnapshotInfo).workload, list))
+      .map((list) => {
+        const identity = (list[0] as SnapshotInfo).workload;
+        return new WorkloadGroupItem(identity, list, this.busy.get(identity.key));
+      })
       .sort((a, b) => a.identity.label.localeCompare(b.identity.label));
   }
 

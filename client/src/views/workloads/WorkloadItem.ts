@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import type { Workload } from '../../../../protocol/src';
+import { busyLabel } from './busyLabel';
 
 /**
  * A container. `contextValue` is public API (menus match on it; see docs/ARCHITECTURE.md):
@@ -10,7 +11,7 @@ export class WorkloadItem extends vscode.TreeItem {
   constructor(readonly workload: Workload) {
     super(workload.name, workload.mounts.length > 0 ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
     this.id = `workload:${workload.id}`;
-    this.description = `${workload.image} · ${workload.status}`;
+    this.description = workload.busy ? `${workload.image} · ${busyLabel(workload.busy)}` : `${workload.image} · ${workload.status}`;
     this.iconPath = iconFor(workload);
     this.contextValue = contextValueOf(workload);
     this.tooltip = tooltipOf(workload);

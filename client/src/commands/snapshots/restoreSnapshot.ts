@@ -1,0 +1,192 @@
+import { randomUUID } from 'node:crypto';
+import * as vscode from 'vscode';
+import { WorkDoneProgress, type WorkDoneProgressBegin, type WorkDoneProgressEnd, type WorkDoneProgressReport } from 'vscode-languageclient/node';
+import {
+  ErrorCodes,
+  ListSnapshotsRequest,
+  ListWorkloadsRequest,
+  RestorePreviewRequest,
+  RestoreSnapshotRequest,
+  type RestorePreviewResult,
+  type RestoreSnapshotParams,
+  type RestoreSnapshotResult,
+  type SnapshotInfo,
+  type Workload,
+} from '../../../../protocol/src';
+import type { Ctx } from '../../ctx';
+import { SnapshotItem } from '../../views/snapshots/SnapshotItem';
+import { ageOf } from '../../views/snapshots/format';
+import { WorkloadItem } from '../../views/workloads/WorkloadItem';
+import { formatBytes } from '../../views/workloads/MountItem';
+import { RestoreStatus } from '../restore/restoreStatus';
+import { showOperationError } from '../showOperationError';
+import { workloadArgument } from '../workloads/pickWorkload';
+import { snapshotName } from './snapshotArgument';
+
+export interface RestoreOptions {
+  /** Scripts only: the user already confirmed elsewhere (the backend still checks `confirm`). */
+  readonly confirmed?: boolean;
+}
+
+/**
+ * Restore Snapshot…: on a snapshot (its workload is the container of the same identity) or on a
+ * workload (pick one of its snapshots). A modal, destructive confirmation names the workload,
+ * the volumes to replace with their sizes, the stop, and the safety copy. While it runs the
+ * workload is busy in the tree and a status-bar item shows the phase; at the end a notification
+ * gives the result and leads to the safety snapshot.
+ */
+export function restoreSnapshot(ctx: Ctx) {
+  return async (arg?: unknown, second?: unknown, third?: unknown): Promise<RestoreSnapshotResult | undefined> => {
+    let target: { workload: Workload; snapshot: SnapshotInfo } | undefined;
+    try {
+      target = await chooseTarget(ctx, arg, second);
+    } catch (error) {
+      showOperationError(ctx, error);
+      return undefined;
+    }
+    if (!target) return undefined;
+    const { workload, snapshot } = target;
+    const options = (typeof third === 'object' && third !== null ? third : typeof second === 'object' && second !== null && !Array.isArray(second) ? second : {}) as RestoreOptions;
+    try {
+      const preview = await ctx.request(RestorePreviewRequest.type, { workload: workload.id, snapshot: snapshot.id });
+      if (options.confirmed !== true && !(await confirm(preview, snapshot))) return undefined;
+    } catch (error) {
+      showOperationError(ctx, error);
+      return undefined;
+    }
+    return run(ctx, workload, snapshot);
+  };
+}
+
+async function chooseTarget(ctx: Ctx, arg: unknown, second: unknown): Promise<{ workload: Workload; snapshot: SnapshotInfo } | undefined> {
+  if (arg instanceof SnapshotItem || (arg && typeof arg === 'object' && 'snapshot' in arg && !('workload' in arg))) {
+    const snapshot = (arg as { snapshot: SnapshotInfo }).snapshot;
+    const { workloads } = await ctx.request(ListWorkloadsRequest.type, { all: true });
+    const workload = workloads.find((w) => w.identity.key === snapshot.workload.key);
+    if (!workload) {
+      void vscode.window.showErrorMessage(vscode.l10n.t('No container of {0} exists now, so there is nothing to restore into. Create or start it first.', snapshot.workload.label));
+      return undefined;
+    }
+    return { workload, snapshot };
+  }
+  const workload = arg instanceof WorkloadItem ? arg.workload : await workloadArgument(ctx, arg, (w) => w.mounts.some((m) => (m.type === 'volume' && !m.anonymous) || m.type === 'bind'));
+  if (!workload) return undefined;
+  const { snapshots } = await ctx.request(ListSnapshotsRequest.type, { workload: workload.identity.key });
+  if (typeof second === 'string') {
+    const found = snapshots.find((s) => s.id === second || s.id.startsWith(second));
+    if (!found) void vscode.window.showErrorMessage(vscode.l10n.t('{0} has no snapshot {1}.', workload.name, second));
+    return found ? { workload, snapshot: found } : undefined;
+  }
+  if (snapshots.length === 0) {
+    void vscode.window.showInformationMessage(vscode.l10n.t('{0} has no snapshots yet.', workload.name));
+    return undefined;
+  }
+  const picked = await vscode.window.showQuickPick(
+    snapshots.map((s) => ({
+      label: s.label || s.id.slice(0, 12),
+      description: `${s.id.slice(0, 12)} · ${ageOf(s.capturedAt)} · ${formatBytes(s.bytes)}`,
+      detail: s.volumes.map((v) => v.target).join(', '),
+      snapshot: s,
+    })),
+    { placeHolder: vscode.l10n.t('Select the snapshot to restore into {0}', workload.name) },
+  );
+  return picked ? { workload, snapshot: picked.snapshot } : undefined;
+}
+
+async function confirm(preview: RestorePreviewResult, snapshot: SnapshotInfo): Promise<boolean> {
+  const name = preview.workload.name;
+  const lines = preview.volumes.map((v) => {
+    const where = v.type === 'volume' ? vscode.l10n.t('volume {0}', v.source) : vscode.l10n.t('bind mount {0}', v.source);
+    const now = v.currentBytes >= 0 ? vscode.l10n.t('{0} now', formatBytes(v.currentBytes)) : vscode.l10n.t('current size unknown');
+    return `• ${v.target} (${where}): ${now} → ${vscode.l10n.t('{0} from the snapshot', formatBytes(v.bytes))}`;
+  });
+  const detail = [
+    vscode.l10n.t('The live data of these volumes will be replaced:'),
+    ...lines,
+    '',
+    preview.willStop
+      ? vscode.l10n.t('{0} will be stopped while the volumes are swapped, and started again afterwards.', name)
+      : vscode.l10n.t('{0} is not running; it stays stopped.', name),
+    vscode.l10n.t('A safety copy of the current data is kept as a snapshot labelled "pre-restore".'),
+  ].join('\n');
+  const restore = vscode.l10n.t('Replace and Restore');
+  const choice = await vscode.window.showWarningMessage(vscode.l10n.t('Restore {0} from snapshot {1}?', name, snapshotName(snapshot)), { modal: true, detail }, restore);
+  return choice === restore;
+}
+
+async function run(ctx: Ctx, workload: Workload, snapshot: SnapshotInfo): Promise<RestoreSnapshotResult | undefined> {
+  const cancellation = new vscode.CancellationTokenSource();
+  const status = new RestoreStatus(ctx, workload.name, snapshotName(snapshot), cancellation);
+  const workDoneToken = `berth-restore-${randomUUID()}`;
+  const views = ctx.views();
+  let announcedBusy = false;
+  const subscription = ctx.languageClient()?.onProgress(WorkDoneProgress.type, workDoneToken, (value: WorkDoneProgressBegin | WorkDoneProgressReport | WorkDoneProgressEnd) => {
+    if (value.kind === 'end') return;
+    status.update(value.message ?? '', value.percentage);
+    // The first report comes after the backend took the workload's lock, so the Plugins view
+    // (which reads the lock holder) now shows the workload busy too.
+    if (!announcedBusy) {
+      announcedBusy = true;
+      views.plugins.refresh();
+    }
+  });
+  views.workloads.busy.set(workload.id, 'restore');
+  views.snapshots.busy.set(workload.identity.key, 'restore');
+  views.workloads.refresh();
+  views.snapshots.refresh();
+  try {
+    const params: RestoreSnapshotParams = { workload: workload.id, snapshot: snapshot.id, confirm: snapshot.id, workDoneToken };
+    const result = await ctx.request(RestoreSnapshotRequest.type, params, cancellation.token);
+    announce(ctx, result, snapshot, status);
+    return result;
+  } catch (error) {
+    if ((error as { code?: unknown }).code === ErrorCodes.Cancelled) {
+      // The user asked for it (the status item's Cancel): say that everything was put back.
+      const message = error instanceof Error && error.message ? error.message : vscode.l10n.t('The restore of {0} was cancelled; nothing was changed.', workload.name);
+      ctx.log.info(`[restore] ${message}`);
+      void vscode.window.showInformationMessage(message);
+    } else {
+      showOperationError(ctx, error);
+    }
+    return undefined;
+  } finally {
+    subscription?.dispose();
+    status.dispose();
+    cancellation.dispose();
+    views.workloads.busy.delete(workload.id);
+    views.snapshots.busy.delete(workload.identity.key);
+    views.workloads.refresh();
+    views.snapshots.refresh();
+    views.plugins.refresh();
+  }
+}
+
+function announce(ctx: Ctx, result: RestoreSnapshotResult, snapshot: SnapshotInfo, status: RestoreStatus): void {
+  const name = result.workload.name;
+  const parts = [vscode.l10n.t('Restored {0} from snapshot {1} (downtime {2} s).', name, snapshotName(snapshot), (result.downtimeMs / 1000).toFixed(1))];
+  if (result.safetySnapshot) parts.push(vscode.l10n.t('The replaced data is kept as snapshot {0} (pre-restore).', result.safetySnapshot.slice(0, 12)));
+  if (result.safetyPending) parts.push(vscode.l10n.t('The safety copy is not stored yet ({0}); the old data is kept on the engine host until recovery stores it.', result.safetyPending));
+  if (result.cancelRefused) parts.push(result.cancelRefused);
+  for (const w of result.warnings) ctx.log.warn(w);
+  const showSafety = vscode.l10n.t('Show Safety Snapshot');
+  const details = vscode.l10n.t('Show Details');
+  const buttons = result.safetySnapshot ? [showSafety, details] : [details];
+  const show = result.warnings.length > 0 || result.safetyPending ? vscode.window.showWarningMessage : vscode.window.showInformationMessage;
+  void show(parts.join(' '), ...buttons).then(async (choice) => {
+    if (choice === showSafety && result.safetySnapshot) await revealSnapshot(ctx, result.safetySnapshot, result.workload.identity.key);
+    if (choice === details) {
+      ctx.log.info(`[restore] ${status.details().join('\n[restore] ')}`);
+      ctx.log.show();
+    }
+  });
+}
+
+/** Focuses the Snapshots view on a snapshot (by ID, of this workload). */
+export async function revealSnapshot(ctx: Ctx, id: string, workloadKey: string): Promise<void> {
+  const { snapshots } = await ctx.request(ListSnapshotsRequest.type, { workload: workloadKey });
+  const info = snapshots.find((s) => s.id === id);
+  const views = ctx.views();
+  views.snapshots.refresh();
+  await vscode.commands.executeCommand('berth.snapshots.focus');
+  if (info) await views.snapshotsView.reveal(new SnapshotItem(info), { select: true, focus: true, expand: true });
+}

@@ -1,0 +1,151 @@
+import * as l10n from '@vscode/l10n';
+import type { RecoveryReport, RestorePreviewParams, RestorePreviewResult, RestoreSnapshotParams, RestoreSnapshotResult } from '../../../protocol/src';
+import type { Engine } from '../engine/engine';
+import { BerthError, ConflictError, errorMessage, InvalidParamsError, NotFoundError } from '../errors';
+import { nullLog, type Log } from '../log';
+import type { OperationContext } from '../operation';
+import { ownerAlive } from '../snapshots/liveness';
+import { resumeQuiesced } from '../snapshots/recovery';
+import { SnapshotStore } from '../snapshots/store';
+import type { WorkloadService } from '../workloads/workloadService';
+import { loadSnapshot } from './data';
+import { journalIds, readJournal } from './journal';
+import { planRestore } from './preflight';
+import { recoverRestores, type RecoveryOptions } from './recovery';
+import { runRestore } from './restore';
+import type { StepHooks } from './seams';
+
+export interface RestoreHost {
+  readonly stateDir: string;
+  engine(): Engine;
+  readonly workloads: WorkloadService;
+  /** `berth.helperImage`, else BERTH_HELPER_IMAGE; undefined means "the workload's own image". */
+  helperImage(): string | undefined;
+}
+
+/** Restore and recovery, for the RPC handlers and the CLI. Holds no RPC or CLI types. */
+export class RestoreService {
+  /** Set by the process that owns the service (the backend's client log, the CLI's stderr). */
+  log: Log = nullLog;
+  /** Fault-injection seams for tests; never set otherwise. */
+  hooks: StepHooks | undefined;
+  /** The report of the sweep the backend ran at its start. */
+  startupReport: RecoveryReport | undefined;
+
+  constructor(private readonly host: RestoreHost, private readonly env: NodeJS.ProcessEnv = process.env) {}
+
+  private store(): SnapshotStore {
+    return new SnapshotStore(this.host.stateDir, (why) => this.log.warn(why));
+  }
+
+  async preview(params: RestorePreviewParams, signal: AbortSignal): Promise<RestorePreviewResult> {
+    const store = this.store();
+    const snapshot = await this.resolveSnapshot(store, params.snapshot, undefined);
+    const workload = await this.host.workloads.resolve(params.workload, signal);
+    const loaded = await loadSnapshot(store, snapshot.id);
+    const engine = this.host.engine();
+    const details = await engine.inspectContainer(workload.id, signal);
+    const plan = await planRestore(engine, details, loaded.manifest, signal);
+    const usage = await this.host.workloads.volumeUsage(signal).catch(() => []);
+    return {
+      workload: { id: workload.id, name: workload.name, identity: workload.identity, state: workload.state },
+      snapshot: { id: snapshot.id, label: snapshot.label, capturedAt: snapshot.capturedAt, workload: snapshot.workload },
+      volumes: plan.volumes.map((v) => ({
+        index: v.index,
+        target: v.target,
+        type: v.type,
+        source: v.source,
+        bytes: v.bytes,
+        files: v.files,
+        currentBytes: v.type === 'volume' ? (usage.find((u) => u.name === v.source)?.size ?? -1) : -1,
+      })),
+      willStop: workload.state === 'running' || workload.state === 'paused' || workload.state === 'restarting',
+    };
+  }
+
+  async restore(params: RestoreSnapshotParams, ctx: OperationContext): Promise<RestoreSnapshotResult> {
+    const store = this.store();
+    const engine = this.host.engine();
+    return runRestore(
+      {
+        stateDir: this.host.stateDir,
+        engine,
+        log: this.log,
+        store,
+        helperImage: this.host.helperImage(),
+        env: this.env,
+        ...(this.hooks ? { hooks: this.hooks } : {}),
+        resolveWorkload: (ref, signal) => this.host.workloads.resolve(ref, signal),
+        resolveSnapshot: async (ref) => {
+          const found = await this.resolveSnapshot(store, ref, params.workload);
+          return { id: found.id, workloadKey: found.workload.key, label: found.label };
+        },
+        recoverWorkload: async (key) => {
+          const quiesce = { resumed: [], journalsCleared: 0, tempRemoved: 0, orphanObjectsRemoved: [], danglingRecordsRemoved: [], problems: [] };
+          await resumeQuiesced(store, () => engine, this.log, quiesce, key);
+          await this.settleLocked(store, key, true);
+        },
+      },
+      params,
+      ctx,
+    );
+  }
+
+  /** The full ID of a snapshot reference (for confirming a restore on the command line). */
+  async snapshotId(ref: string, workloadRef?: string): Promise<string> {
+    return (await this.resolveSnapshot(this.store(), ref, workloadRef)).id;
+  }
+
+  /**
+   * Finishes a crashed restore of this workload before another operation reads or changes its
+   * volumes (capture calls it); throws Conflict when one cannot be finished now.
+   */
+  async settle(key: string): Promise<void> {
+    await this.settleLocked(this.store(), key, false);
+  }
+
+  private async settleLocked(store: SnapshotStore, key: string, lockHeld: boolean): Promise<void> {
+    const report = await recoverRestores(this.recoveryDeps(store), { onlyKey: key, lockHeld });
+    for (const id of await journalIds(this.host.stateDir)) {
+      const left = await readJournal(this.host.stateDir, id);
+      if (left?.workload.key !== key || (await ownerAlive(left.owner))) continue;
+      const why = report.restores.find((r) => r.id === id)?.problems.join('; ') ?? '';
+      throw new ConflictError(l10n.t('An earlier restore of {0} is not finished and could not be finished now ({1}). Run "berth recover" and try again.', key, why));
+    }
+  }
+
+  /** The recovery sweep; never throws (problems are in the report). */
+  async recover(options: RecoveryOptions = {}): Promise<RecoveryReport> {
+    try {
+      return await recoverRestores(this.recoveryDeps(this.store()), options);
+    } catch (error) {
+      const message = l10n.t('Restore recovery did not finish: {0}', errorMessage(error));
+      this.log.warn(message);
+      return { restores: [], helpersRemoved: 0, corruptJournals: [], problems: [message], didSomething: false };
+    }
+  }
+
+  private recoveryDeps(store: SnapshotStore) {
+    return { stateDir: this.host.stateDir, engine: () => this.host.engine(), log: this.log, store, env: this.env, ...(this.hooks ? { hooks: this.hooks } : {}) };
+  }
+
+  /** A snapshot by full ID or unique prefix; the record of `workloadRef`'s identity wins when several workloads share it. */
+  private async resolveSnapshot(store: SnapshotStore, ref: string, workloadRef: string | undefined) {
+    const prefix = ref.trim().toLowerCase();
+    if (!/^[0-9a-f]{8,64}$/.test(prefix)) throw new InvalidParamsError(l10n.t('A snapshot ID is 8 to 64 hex digits, not "{0}".', ref));
+    const matches = (await store.catalog.list()).filter((r) => r.id.startsWith(prefix));
+    const ids = new Set(matches.map((r) => r.id));
+    if (ids.size === 0) throw new NotFoundError(l10n.t('No snapshot {0}. Run "berth snapshots list" to see them.', ref));
+    if (ids.size > 1) throw new InvalidParamsError(l10n.t('"{0}" matches {1} snapshots; give more of the ID.', ref, ids.size));
+    if (workloadRef !== undefined) {
+      try {
+        const key = (await this.host.workloads.resolve(workloadRef)).identity.key;
+        const own = matches.find((r) => r.workload.key === key);
+        if (own) return own;
+      } catch (error) {
+        if (!(error instanceof BerthError)) throw error;
+      }
+    }
+    return [...matches].sort((a, b) => (a.capturedAt < b.capturedAt ? 1 : -1))[0] as (typeof matches)[number];
+  }
+}
