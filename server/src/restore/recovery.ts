@@ -17,7 +17,7 @@ import { ownerAlive } from '../snapshots/liveness';
 import type { SnapshotStore } from '../snapshots/store';
 import { helpersOfJournal, startHelper, sweepHelpers, type Agent, type Helper } from './helper';
 import { isForward, journalIds, readJournal, removeJournal, setAsideCorrupt, writeJournal, type RestoreJournal } from './journal';
-import { startToPrior } from './runState';
+import { finishInterruptedStop, startToPrior } from './runState';
 import { captureSafetyCopy, workloadOfJournal } from './safety';
 import { reachStep, type StepHooks } from './seams';
 import { openAgent, removeAsides, removeStages, settleVolumes } from './settle';
@@ -146,6 +146,9 @@ async function recoverOne(deps: RecoveryDeps, engine: Engine, journal: RestoreJo
     await reachStep('recover.start', deps.hooks);
     const needsStart = stoppedNow || (forward ? journal.phase === 'committed' : journal.stopped === true);
     if (needsStart) {
+      // Rolling back after the restore stopped (or was stopping) the workload: its stop may
+      // still be in flight in the engine.
+      if (!forward && !stoppedNow) await finishInterruptedStop(engine, journal.containerId);
       const outcome = await startToPrior(engine, journal.containerId, journal.prior);
       if (outcome === 'started') result.restarted = journal.prior !== 'stopped';
       if (outcome === 'removed') result.problems.push(l10n.t('The container of {0} no longer exists; nothing to start.', journal.workloadName));

@@ -26,6 +26,27 @@ export async function stopForSwap(engine: Engine, containerId: string, prior: Pr
   throw new ConflictError(l10n.t('The container {0} keeps running after being stopped (something restarts it), so its volumes cannot be swapped.', containerId.slice(0, 12)));
 }
 
+/**
+ * Finishes a stop that a dead restore may have left under way. The engine carries out a stop
+ * after its caller dies, and until the process exits the container still inspects as running,
+ * so a recovery that only started "what is not running" would watch the stop land afterwards
+ * and leave the workload down. Stopping again waits for that stop (or does it), and the start
+ * that follows is then real. Returns false when the container is gone.
+ */
+export async function finishInterruptedStop(engine: Engine, containerId: string): Promise<boolean> {
+  const signal = AbortSignal.timeout(120_000);
+  try {
+    const details = await engine.inspectContainer(containerId, signal);
+    if (!details.State.Running && !details.State.Restarting) return true;
+    if (details.State.Paused) await engine.unpauseContainer(containerId, signal);
+    await engine.stopContainer(containerId, signal);
+    return true;
+  } catch (error) {
+    if (error instanceof BerthError && error.codeName === 'NotFound') return false;
+    throw error;
+  }
+}
+
 export type StartOutcome = 'started' | 'not-needed' | 'removed';
 
 /** Starts the container again when it ran before (and pauses it again when it was paused). */
