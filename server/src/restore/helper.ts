@@ -8,6 +8,7 @@ import type { Engine, ExecResult } from '../engine/engine';
 import { BerthError, OperationFailedError, RejectedError } from '../errors';
 import { currentOwner, ownerAlive, type Owner } from '../snapshots/liveness';
 import { HELPER_SCRIPT } from './helperScript';
+import type { JournalVolume } from './journal';
 
 export const HELPER_LABEL = 'berth.helper';
 const OWNER_LABEL = 'berth.helper.owner';
@@ -144,15 +145,8 @@ export interface Agent {
   close(): Promise<void>;
 }
 
-export interface AgentVolume {
-  readonly helperDir: string;
-  readonly liveName: string;
-  readonly stageName: string;
-  readonly asideName: string;
-  readonly conflictName: string;
-  readonly oldId: string;
-  readonly newId: string;
-}
+/** What the swap agent needs of a journal volume. */
+export type AgentVolume = Pick<JournalVolume, 'helperDir' | 'liveName' | 'stageName' | 'asideName' | 'conflictName' | 'oldId'> & { readonly newId: string };
 
 export async function startAgent(engine: Engine, helper: Helper, volumes: readonly AgentVolume[]): Promise<Agent> {
   const lines: string[] = [];

@@ -65,9 +65,10 @@ async function setToggle(toggle: Locator, checked: boolean): Promise<void> {
 
 /**
  * Runs a command from the command palette (F1) by its full title, e.g. "Berth: Show Log",
- * as a person would.
+ * as a person would. `asks: true` for a command whose first question reuses the palette's box
+ * (so the box does not close).
  */
-export async function runCommand(page: Page, title: string): Promise<void> {
+export async function runCommand(page: Page, title: string, options: { asks?: boolean } = {}): Promise<void> {
   const input = page.locator('.quick-input-widget .quick-input-box input');
   await waitUntil(
     'the command palette',
@@ -81,7 +82,7 @@ export async function runCommand(page: Page, title: string): Promise<void> {
   const item = page.locator('.quick-input-widget .monaco-list-row').filter({ has: page.locator('.label-name', { hasText: title }) }).first();
   await item.waitFor({ state: 'visible', timeout: UI_TIMEOUT_MS });
   await item.click();
-  await input.waitFor({ state: 'hidden', timeout: UI_TIMEOUT_MS });
+  if (!options.asks) await input.waitFor({ state: 'hidden', timeout: UI_TIMEOUT_MS });
 }
 
 /** A row of any Berth view whose accessibility label starts with `labelStart`. */

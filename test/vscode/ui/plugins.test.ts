@@ -11,7 +11,7 @@ import { after, before, describe, it } from 'node:test';
 import { cleanupTestObjects, createTestContainer, uniqueName } from '../../fixtures/docker';
 import { containerTree, folderTree, subtree, withoutMarker, writePlugin } from '../../fixtures/plugins';
 import { startSession, type VsCodeSession } from '../harness/session';
-import { expandRow, filterView, openBerthContainer, rowDescription, rowIcon, treeRow, UI_TIMEOUT_MS, viewPane, waitUntil } from '../harness/workbench';
+import { expandRow, filterView, openBerthContainer, rowDescription, rowIcon, runCommand, treeRow, UI_TIMEOUT_MS, viewPane, waitUntil } from '../harness/workbench';
 
 describe('Plugins view in VS Code', () => {
   const prefix = uniqueName('bplug');
@@ -53,17 +53,7 @@ describe('Plugins view in VS Code', () => {
 
   async function answerInstall(page: Page, folder: string): Promise<void> {
     const input = page.locator('.quick-input-widget .quick-input-box input');
-    // The palette (F1) with the command; the command's own first question reuses the same box.
-    await waitUntil(
-      'the command palette',
-      async () => {
-        if (!(await input.isVisible())) await page.keyboard.press('F1');
-        return input.isVisible();
-      },
-      (open) => open,
-    );
-    await input.fill('>Berth: Install Plugin from Folder…');
-    await page.locator('.quick-input-widget .monaco-list-row').filter({ has: page.locator('.label-name', { hasText: 'Berth: Install Plugin from Folder…' }) }).first().click({ timeout: UI_TIMEOUT_MS });
+    await runCommand(page, 'Berth: Install Plugin from Folder…', { asks: true });
     // 1. The workload.
     await waitUntil('the workload pick', () => input.getAttribute('placeholder'), (p) => p === 'Select a workload');
     await input.fill(workload);
