@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import * as l10n from '@vscode/l10n';
 import { ErrorCodes, ExitCodes, exitCodeFor, type ExitCode } from '../../protocol/src';
 import { Backend } from '../../server/src/backend';
+import { parseEndpoint } from '../../server/src/engine/endpoint';
 import { BerthError, RejectedError, errorMessage } from '../../server/src/errors';
 import { BERTH_VERSION } from '../../server/src/version';
 import type { CliIo, CommandSpec, OptionSpec } from './command';
@@ -78,6 +79,8 @@ export async function runCli(argv: readonly string[], io: CliIo, env: NodeJS.Pro
     if (typeof dockerHost === 'string' && dockerHost.trim() === '') {
       throw new RejectedError(l10n.t('--docker-host needs an endpoint such as unix:///var/run/docker.sock, tcp://host:port or ssh://user@host; it was empty.'), { detail: dockerHost });
     }
+    // Checked here so that an unusable value is blamed on the option, not on a setting.
+    if (typeof dockerHost === 'string') parseEndpoint(dockerHost.trim(), 'setting', env, '--docker-host');
     const backend = new Backend({ ...(typeof dockerHost === 'string' ? { dockerHost } : {}) }, env);
     const verbose = parsed.values.verbose === true;
     // Every CLI start is also a recovery point: a capture that crashed may have left a workload

@@ -104,7 +104,9 @@ describe('CLI in-process', () => {
       const run = await cli('workloads', 'list', '--docker-host', value);
       assert.equal(run.code, ExitCodes.Rejected, `--docker-host ${JSON.stringify(value)}`);
       if (value.trim()) assert.ok(run.err.join('\n').includes(`"${value}"`), run.err.join('\n'));
-      else assert.match(run.err.join('\n'), /--docker-host/);
+      // The option is blamed, never a setting the CLI does not have.
+      assert.match(run.err.join('\n'), /--docker-host/);
+      assert.doesNotMatch(run.err.join('\n'), /berth\.dockerHost/);
 
       const json = await cli('workloads', 'list', '--json', '--docker-host', value);
       assert.equal(json.code, ExitCodes.Rejected);

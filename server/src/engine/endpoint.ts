@@ -21,8 +21,9 @@ export function resolveEndpoint(setting: string | undefined, env: NodeJS.Process
   return parseEndpoint(DEFAULT_URL, 'default', env);
 }
 
-export function parseEndpoint(url: string, source: EngineEndpoint['source'], env: NodeJS.ProcessEnv = process.env): EngineEndpoint {
-  const where = source === 'setting' ? l10n.t('the berth.dockerHost setting') : source;
+/** `from` names where the value came from in error messages (the CLI passes its option's name). */
+export function parseEndpoint(url: string, source: EngineEndpoint['source'], env: NodeJS.ProcessEnv = process.env, from?: string): EngineEndpoint {
+  const where = from ?? (source === 'setting' ? l10n.t('the berth.dockerHost setting') : source);
   const invalid = (why: string) =>
     new RejectedError(
       l10n.t('The Docker endpoint "{0}" from {1} is not usable: {2}. Use unix:///path/to/docker.sock, tcp://host:port or ssh://user@host.', url, where, why),
