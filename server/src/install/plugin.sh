@@ -442,14 +442,27 @@ gc_removed() {
 }
 
 # May a process outlive this exec? It is adopted by the container's PID 1, which must reap it
-# or it stays a zombie. A zombie adopted by PID 1 (read from /proc with builtins) says PID 1
-# does not reap, so the GC runs in the foreground there: at most one zombie per container.
+# or it stays a zombie. A zombie adopted by PID 1 more than 2 s ago (read from /proc with
+# builtins; a shell as PID 1 reaps between its own commands, so younger ones are normal) says
+# PID 1 does not reap: the GC then runs in the foreground, and zombies stay few.
 reaps_orphans() {
+  z_now=
+  { IFS=' .' read -r z_now z_rest < /proc/uptime; } 2>/dev/null || return 0
+  case $z_now in '' | *[!0-9]*) return 0 ;; esac
   for z_f in /proc/[0-9]*/stat; do
     z_l=
     { IFS= read -r z_l < "$z_f"; } 2>/dev/null || continue
     z_l=${z_l##*) }
-    case $z_l in "Z 1 "*) return 1 ;; esac
+    case $z_l in "Z 1 "*) ;; *) continue ;; esac
+    set -f
+    # shellcheck disable=SC2086
+    set -- $z_l
+    set +f
+    # Field 20 after the name is the start time in clock ticks (USER_HZ, 100) since boot.
+    [ "$#" -ge 20 ] || continue
+    shift 19
+    case $1 in '' | *[!0-9]*) continue ;; esac
+    [ $(( $1 / 100 + 2 )) -lt "$z_now" ] && return 1
   done
   return 0
 }
