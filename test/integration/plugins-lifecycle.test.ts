@@ -163,6 +163,27 @@ describe('plugins: install v1, install v2, roll back, remove (real engine, real 
     assert.equal(b.previous, b.stamp);
     const { tree } = await rootTree();
     assert.deepEqual(withoutMarker(subtree(tree, `.previous/same.${b.stamp}`)), folderTree(v1));
+
+    // A third install: the older previous version (v1) leaves .previous before the install
+    // returns; its deletion finishes in the background, and the sweep would finish it too.
+    const c = await backend.plugins.install({ workload: id, folder: v1, name: 'same' }, ctx);
+    assert.equal(c.gcRemoved, 1);
+    const third = await rootTree();
+    assert.deepEqual(children(third.tree, '.previous').filter((e) => e.startsWith('same.')), [`same.${c.stamp}`], 'only the newest previous version is left');
+    assert.deepEqual(withoutMarker(subtree(third.tree, `.previous/same.${c.stamp}`)), folderTree(v2));
+    assert.deepEqual(withoutMarker(subtree(third.tree, 'same')), folderTree(v1));
+    assert.deepEqual(
+      children(third.tree, '.staging').filter((e) => e !== `same.${b.stamp}.removed`),
+      [],
+      'nothing but the set-aside older version, being deleted, is in .staging',
+    );
+    const deadline = Date.now() + 10_000;
+    let staging = children(third.tree, '.staging');
+    while (staging.length > 0 && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 50));
+      staging = children((await rootTree()).tree, '.staging');
+    }
+    assert.deepEqual(staging, [], 'the background deletion finished');
   });
 
   it('cancel during the upload rolls back: the live plugin is untouched and nothing is left', async () => {

@@ -49,10 +49,23 @@ const STEP_PERCENT: Readonly<Record<string, number>> = {
 export async function installPlugin(deps: PluginDeps, request: InstallRequest, ctx: OperationContext): Promise<InstallPluginResult> {
   const name = validatePluginName(request.name ?? basename(request.folder.replace(/\/+$/, '')));
   ctx.progress.report(l10n.t('Checking {0}', request.folder), 0);
-  const source = await scanPluginFolder(request.folder, ctx.signal);
-  const target = await resolveTarget(deps, request.workload, request.root, ctx.signal, true);
-  const lock = await acquireLock(deps.stateDir(), 'workload', target.workload.identity.key, 'install', { wait: request.wait === true, signal: ctx.signal });
+  // The folder walk runs while the workload is resolved and locked (both wait on I/O); a bad
+  // folder is still the error reported first, and it stops a lock wait.
+  const folderFailed = new AbortController();
+  const scanning = scanPluginFolder(request.folder, ctx.signal);
+  scanning.catch(() => folderFailed.abort());
+  let target: Target;
+  let lock: Awaited<ReturnType<typeof acquireLock>>;
   try {
+    target = await resolveTarget(deps, request.workload, request.root, ctx.signal, true);
+    const signal = AbortSignal.any([ctx.signal, folderFailed.signal]);
+    lock = await acquireLock(deps.stateDir(), 'workload', target.workload.identity.key, 'install', { wait: request.wait === true, signal });
+  } catch (error) {
+    await scanning;
+    throw error;
+  }
+  try {
+    const source = await scanning;
     throwIfCancelled(ctx.signal);
     await rememberWorkload(deps.stateDir(), target.workload.identity.key);
     const stamp = newStamp();

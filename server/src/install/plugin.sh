@@ -123,9 +123,13 @@ durable() {
   sync -f "$1" 2>/dev/null || sync 2>/dev/null || :
 }
 
+# Writes the one-line marker to a temp file and renames it into place. The write is tried
+# first without capturing its error (a command substitution costs a fork), and repeated with
+# the capture only when it failed, to report the OS's reason.
 write_marker() {
   if faulted "$cur"; then return 1; fi
-  if ! err=$( { printf '{"berth":1,"name":"%s","stamp":"%s","version":"%s"}\n' "$2" "$3" "$4" > "$1/.complete.tmp"; } 2>&1 ); then
+  if ! { printf '{"berth":1,"name":"%s","stamp":"%s","version":"%s"}\n' "$2" "$3" "$4" > "$1/.complete.tmp"; } 2>/dev/null &&
+    ! err=$( { printf '{"berth":1,"name":"%s","stamp":"%s","version":"%s"}\n' "$2" "$3" "$4" > "$1/.complete.tmp"; } 2>&1 ); then
     err="cannot write $1/.complete: $(flat "$err")"
     rm -f -- "$1/.complete.tmp" 2>/dev/null
     return 1
@@ -138,9 +142,11 @@ write_marker() {
   return 0
 }
 
+# Like write_marker: the journal's temp file, then a rename; the error captured only on failure.
 write_journal() {
   if faulted "$cur"; then return 1; fi
-  if ! err=$( { printf 'op %s\nname %s\nstamp %s\nfrom %s\nversion %s\nphase %s\n' "$2" "$3" "$4" "$5" "$6" "$7" > "$1.tmp"; } 2>&1 ); then
+  if ! { printf 'op %s\nname %s\nstamp %s\nfrom %s\nversion %s\nphase %s\n' "$2" "$3" "$4" "$5" "$6" "$7" > "$1.tmp"; } 2>/dev/null &&
+    ! err=$( { printf 'op %s\nname %s\nstamp %s\nfrom %s\nversion %s\nphase %s\n' "$2" "$3" "$4" "$5" "$6" "$7" > "$1.tmp"; } 2>&1 ); then
     err="cannot write the journal $1: $(flat "$err")"
     rm -f -- "$1.tmp" 2>/dev/null
     return 1
@@ -396,16 +402,69 @@ install() {
 
   step install.gc
   gc=0
+  g_doomed=
   for g_e in "$pv/$name".*; do
     exists "$g_e" || continue
     g_b=${g_e##*/}
     [ "${g_b%.*}" = "$name" ] && is_stamp "${g_b##*.}" || continue
     [ "$g_e" = "$P" ] && [ "$had_previous" = yes ] && continue
-    if wipe "$g_e"; then gc=$((gc + 1)); else say "WARN $err"; fi
+    # One rename takes the older version out of .previous at once; deleting it can wait.
+    if rn "$g_e" "$st/$g_b.removed"; then
+      gc=$((gc + 1))
+      g_doomed=yes
+    elif wipe "$g_e"; then
+      gc=$((gc + 1))
+    else
+      say "WARN $err"
+    fi
   done
+  if [ -n "$g_doomed" ]; then
+    if reaps_orphans; then
+      # Detached from the exec's stdin, stdout and stderr, so the exec ends now; whatever it
+      # leaves (a kill, a failure) is a .staging leftover for the next sweep. A deleter of an
+      # earlier install may still be at work on its own entries: two rm -rf end the same way.
+      ( gc_removed ) < /dev/null > /dev/null 2>&1 &
+    else
+      gc_removed
+    fi
+  fi
   say "INFO gc $gc"
   ok
   say DONE
+}
+
+# Deletes this plugin's older versions that the GC set aside in .staging.
+gc_removed() {
+  for g_e in "$st/$name".*.removed; do
+    exists "$g_e" || continue
+    wipe "$g_e" || say "WARN $err; the next sweep removes it"
+  done
+}
+
+# May a process outlive this exec? It is adopted by the container's PID 1, which must reap it
+# or it stays a zombie. A zombie adopted by PID 1 more than 2 s ago (read from /proc with
+# builtins; a shell as PID 1 reaps between its own commands, so younger ones are normal) says
+# PID 1 does not reap: the GC then runs in the foreground, and zombies stay few.
+reaps_orphans() {
+  z_now=
+  { IFS=' .' read -r z_now z_rest < /proc/uptime; } 2>/dev/null || return 0
+  case $z_now in '' | *[!0-9]*) return 0 ;; esac
+  for z_f in /proc/[0-9]*/stat; do
+    z_l=
+    { IFS= read -r z_l < "$z_f"; } 2>/dev/null || continue
+    z_l=${z_l##*) }
+    case $z_l in "Z 1 "*) ;; *) continue ;; esac
+    set -f
+    # shellcheck disable=SC2086
+    set -- $z_l
+    set +f
+    # Field 20 after the name is the start time in clock ticks (USER_HZ, 100) since boot.
+    [ "$#" -ge 20 ] || continue
+    shift 19
+    case $1 in '' | *[!0-9]*) continue ;; esac
+    [ $(( $1 / 100 + 2 )) -lt "$z_now" ] && return 1
+  done
+  return 0
 }
 
 rollback() {

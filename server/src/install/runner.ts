@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import { PassThrough, type Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import * as l10n from '@vscode/l10n';
 import type { Workload } from '../../../protocol/src';
 import { PackError } from '../archive/pluginTar';
@@ -20,7 +20,11 @@ export interface RunOptions {
   readonly op: ScriptOp;
   readonly root: string;
   readonly args?: readonly string[];
-  /** Opened when the script announces `install.stage` and piped to its stdin (the tar). */
+  /**
+   * Piped to the script's stdin (the tar) from the exec's start, so the archive is already in
+   * the pipe when `tar -x` starts; a script that exits before reading it (no tar, a failure
+   * before staging) just leaves the rest unsent.
+   */
   readonly stdin?: () => Readable;
   readonly onEvent?: (event: ScriptEvent) => void;
   readonly env?: NodeJS.ProcessEnv;
@@ -59,31 +63,22 @@ export class StdinFailedError extends Error {
 /**
  * Runs one operation of the in-container script in one exec. Every `STEP` line passes the
  * backend's crash seam (the script has its own copy of the seam, so both die at the same step)
- * and reaches `onEvent` as it arrives. stdin, when given, is opened only once the script is
- * ready to read it, so a container without sh or tar costs no packing.
+ * and reaches `onEvent` as it arrives. stdin, when given, is streamed from the start: waiting
+ * for the script to ask for it would cost a round trip on every install.
  */
 export async function runScript(engine: Engine, target: ScriptTarget, options: RunOptions): Promise<ScriptResult> {
-  const gate = options.stdin ? new PassThrough({ highWaterMark: 64 * 1024 }) : undefined;
-  let opened = false;
   const output = new ScriptOutput((event) => {
-    if (event.kind === 'step') {
-      crashPoint(event.step, options.env);
-      if (gate && !opened && event.step === 'install.stage') {
-        opened = true;
-        const source = (options.stdin as () => Readable)();
-        source.once('error', (error) => gate.destroy(error));
-        source.pipe(gate);
-      }
-    }
+    if (event.kind === 'step') crashPoint(event.step, options.env);
     options.onEvent?.(event);
   });
+  const stdin = options.stdin?.();
   let result;
   try {
     result = await engine.exec(target.containerId, {
       cmd: scriptCommand(options.op, options.root, options.args),
       env: scriptEnv(options.env),
       ...(target.user ? { user: target.user } : {}),
-      ...(gate ? { stdin: gate } : {}),
+      ...(stdin ? { stdin } : {}),
       ...(options.signal ? { signal: options.signal } : {}),
       stdout: output,
     });
@@ -93,7 +88,7 @@ export async function runScript(engine: Engine, target: ScriptTarget, options: R
     if (cause instanceof PackError) throw new StdinFailedError(cause, output.events);
     throw error;
   } finally {
-    if (gate && !opened) gate.end();
+    if (stdin && !stdin.readableEnded) stdin.destroy();
   }
   output.flushPending();
   const hello = output.has('hello');
