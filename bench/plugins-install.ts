@@ -5,8 +5,7 @@
 //   (c) Berth's install (one exec that reads the tar on stdin and runs every step).
 // Goals: (c)/(a) <= 1.5 and (b)/(c) >= 5. Prints medians and ratios; asserts nothing.
 //   node esbuild.mjs --tests && node out/bench/plugins-install.js [runs]
-import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Backend } from '../server/src/backend';
@@ -14,26 +13,11 @@ import { packPluginFolder } from '../server/src/archive/pluginTar';
 import { detachedContext } from '../server/src/operation';
 import { scanPluginFolder } from '../server/src/install/source';
 import { cleanupTestObjects, createTestContainer } from '../test/fixtures/docker';
+import { makePlugin } from './lib/pluginFolder';
+import { median } from './lib/stats';
 
 const RUNS = Number(process.argv[2] ?? '15');
 const ROOT = '/configs/plugins';
-
-function makePlugin(dir: string): void {
-  const files = 130;
-  const total = 1024 * 1024;
-  for (let i = 0; i < files; i++) {
-    const sub = join(dir, `d${i % 8}`);
-    mkdirSync(sub, { recursive: true });
-    writeFileSync(join(sub, `f${i}.bin`), randomBytes(Math.floor(total / files)));
-  }
-  writeFileSync(join(dir, 'plugin.json'), JSON.stringify({ version: '1.0.0' }));
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
-}
 
 async function time(run: () => Promise<unknown>): Promise<number> {
   const start = performance.now();

@@ -4,9 +4,8 @@
 // http diagnostics channel), and the script's STEP/OK lines as they arrive (so the gaps
 // between them are the time spent inside the container, plus one-way latency).
 //   node esbuild.mjs --tests && node out/bench/plugins-profile.js [runs] [first|re]
-import { randomBytes } from 'node:crypto';
 import { subscribe } from 'node:diagnostics_channel';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import type { ClientRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,26 +18,11 @@ import { scriptCommand } from '../server/src/install/script';
 import { scanPluginFolder } from '../server/src/install/source';
 import type { OperationContext } from '../server/src/operation';
 import { cleanupTestObjects, createTestContainer } from '../test/fixtures/docker';
+import { makePlugin } from './lib/pluginFolder';
+import { median } from './lib/stats';
 
 const RUNS = Number(process.argv[2] ?? '15');
 const MODE = process.argv[3] === 're' ? 're' : process.argv[3] === 'parts' ? 'parts' : 'first';
-
-function makePlugin(dir: string): void {
-  const files = 130;
-  const total = 1024 * 1024;
-  for (let i = 0; i < files; i++) {
-    const sub = join(dir, `d${i % 8}`);
-    mkdirSync(sub, { recursive: true });
-    writeFileSync(join(sub, `f${i}.bin`), randomBytes(Math.floor(total / files)));
-  }
-  writeFileSync(join(dir, 'plugin.json'), JSON.stringify({ version: '1.0.0' }));
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
-}
 
 interface Mark {
   readonly label: string;

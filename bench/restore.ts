@@ -23,16 +23,11 @@ import type { RestoreStep } from '../protocol/src';
 import { Backend } from '../server/src/backend';
 import { detachedContext } from '../server/src/operation';
 import { cleanupTestObjects, createTestContainer, docker, TEST_LABEL, TEST_RUN, uniqueName } from '../test/fixtures/docker';
+import { median } from './lib/stats';
 
 const MiB = 1024 * 1024;
 /** Exits at once on SIGTERM (a plain `sleep 1` loop would delay every stop by up to a second). */
 const CMD = ['sh', '-c', 'trap "exit 0" TERM; while true; do sleep 1 & wait $!; done'];
-
-function median(values: readonly number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
-}
 
 function sh(command: string): void {
   execFileSync('sh', ['-c', command], { stdio: ['ignore', 'ignore', 'inherit'] });

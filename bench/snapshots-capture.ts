@@ -15,6 +15,7 @@ import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli } from '../cli/src/cli';
 import { cleanupTestObjects, createTestContainer, docker, TEST_LABEL, TEST_RUN, uniqueName } from '../test/fixtures/docker';
+import { median } from './lib/stats';
 
 const MiB = 1024 * 1024;
 
@@ -58,12 +59,6 @@ function ensurePigz(): boolean {
   process.stdout.write('pigz is missing: installing Debian\'s pigz\n');
   const r = spawnSync('sh', ['-c', 'DEBIAN_FRONTEND=noninteractive apt-get install -y -qq pigz >/dev/null 2>&1 || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq pigz >/dev/null 2>&1)']);
   return r.status === 0 && spawnSync('sh', ['-c', 'command -v pigz']).status === 0;
-}
-
-function median(values: number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
 }
 
 function ours(name: string, scratch: string): Timing & { rssMiB: number; stored: number } {

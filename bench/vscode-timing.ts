@@ -11,6 +11,7 @@ import { openWorkbench } from '../test/vscode/harness/browser';
 import { testWorkbenchUrl } from '../test/vscode/harness/codeTestHost';
 import { repoRoot } from '../test/vscode/harness/paths';
 import { startVsCodeServer } from '../test/vscode/harness/server';
+import { median } from './lib/stats';
 
 const RUNS = Number(process.env.BERTH_BENCH_RUNS ?? 5);
 
@@ -93,12 +94,6 @@ function nodeStartMs(): number {
   const result = spawnSync(process.execPath, ['-e', '0']);
   if (result.status !== 0) throw new Error('node -e 0 failed');
   return performance.now() - started;
-}
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
 }
 
 async function main(): Promise<void> {

@@ -10,17 +10,12 @@ import { ListWorkloadsRequest } from '../protocol/src';
 import { Backend } from '../server/src/backend';
 import { cleanupTestObjects, createTestContainer, docker, ensureBusyboxImage, TEST_LABEL, TEST_RUN, uniqueName } from '../test/fixtures/docker';
 import { startRpcPair } from '../test/unit/harness/rpcPair';
+import { median } from './lib/stats';
 
 const CONTAINERS = Number(process.env.BERTH_BENCH_CONTAINERS ?? 200);
 const ITERATIONS = Number(process.env.BERTH_BENCH_ITERATIONS ?? 30);
 const WARMUP = 3;
 const GOAL = 1.5;
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? (sorted[mid] ?? 0) : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
-}
 
 async function time(run: () => Promise<unknown>): Promise<number> {
   const start = performance.now();

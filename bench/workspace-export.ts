@@ -19,6 +19,7 @@ import { shellCommand } from '../server/src/workspace/shell';
 import { cleanupTestObjects, createTestContainer, docker, uniqueName } from '../test/fixtures/docker';
 import { ensureGitImage } from '../test/fixtures/gitImage';
 import { git, tempDir, writeFiles } from '../test/fixtures/gitRepo';
+import { median } from './lib/stats';
 
 const FILES = Number(process.env.BERTH_BENCH_FILES ?? 10_000);
 const CHANGED = Number(process.env.BERTH_BENCH_CHANGED ?? 100);
@@ -26,12 +27,6 @@ const ITERATIONS = Number(process.env.BERTH_BENCH_ITERATIONS ?? 15);
 const WARMUP = 2;
 const GOAL = 1.2;
 const REPO = '/workspace';
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? (sorted[mid] ?? 0) : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
-}
 
 async function time(run: () => Promise<unknown>): Promise<number> {
   const start = performance.now();
