@@ -11,7 +11,7 @@ import { TEST_LABEL, TEST_RUN, cleanupTestObjects, docker } from '../../fixtures
 import { execIn } from '../../fixtures/gitRepo';
 import { createWorld, fill, leftovers, type World } from '../../fixtures/restoreWorld';
 import { startSession, type VsCodeSession } from '../harness/session';
-import { UI_TIMEOUT_MS, expandRow, filterWorkloads, openBerthContainer, treeRow, waitUntil, workloadRow } from '../harness/workbench';
+import { UI_TIMEOUT_MS, expandRow, filterWorkloads, openBerthContainer, rowDescription, rowIcon, treeRow, waitUntil, workloadRow } from '../harness/workbench';
 
 /**
  * A digest of /data and /bind as the container sees them: type, path, mode and owner of every
@@ -130,6 +130,10 @@ describe('Restore in VS Code', () => {
     assert.ok(seen.status.some((t) => /staging|verifying/.test(t)) && seen.status.some((t) => /stopping|starting it|moving/.test(t)), `several phases showed: ${JSON.stringify(seen.status)}`);
     assert.ok(seen.rows.some((t) => t.startsWith(world.name) && t.includes('restoring…')), `the workload's row showed it busy: ${JSON.stringify(seen.rows)}`);
     await waitUntil('the status-bar item to go', () => page.locator('.statusbar-item', { hasText: 'Restoring' }).count(), (n) => n === 0);
+    // The busy state ends with the restore: the row shows the workload running, not restoring.
+    const workloadItem = workloadRow(page, world.name);
+    await waitUntil(`${world.name}'s row to show it running again`, () => rowIcon(workloadItem), (icon) => icon === 'codicon-vm-running');
+    assert.doesNotMatch(await rowDescription(workloadItem), /restoring/);
 
     // The data as the container sees it is the snapshot's, and the workload runs again.
     assert.equal(await containerDigest(world), digestA, 'the container sees exactly the snapshot');
