@@ -19,7 +19,8 @@ const BASE_FILES = {
   'src/keep.txt': 'keep\n',
   'to-delete.txt': 'bye\n',
   '.gitignore': '*.log\nbuild/\n',
-  'logo.bin': randomBytes(2048),
+  // A leading NUL: git's test for binary content, made certain rather than likely.
+  'logo.bin': Buffer.concat([Buffer.from([0]), randomBytes(2047)]),
 };
 
 /** In the container: a stash, a commit, a staged file, modifications, untracked, ignored, binary. */
