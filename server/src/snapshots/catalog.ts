@@ -4,26 +4,12 @@
 // records. Records are read defensively: a damaged one is skipped and reported, never fatal.
 import { mkdir, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { AppliedQuiesce, SnapshotVolumeInfo, WorkloadIdentity } from '../../../protocol/src';
+import type { SnapshotInfo } from '../../../protocol/src';
 import { fsyncDir, readJsonFile, writeJsonAtomic } from '../state/atomicFile';
 import { ID_PATTERN, keyDigest, type StoreLayout } from './layout';
 
-export interface CatalogRecord {
-  readonly schemaVersion: 1;
-  readonly id: string;
-  readonly workload: WorkloadIdentity;
-  readonly capturedAt: string;
-  readonly firstCapturedAt: string;
-  readonly label: string;
-  readonly pinned: boolean;
-  readonly quiesce: AppliedQuiesce;
-  readonly origin: 'capture' | 'import';
-  readonly volumes: readonly SnapshotVolumeInfo[];
-  readonly files: number;
-  readonly bytes: number;
-  readonly storedBytes: number;
-  readonly skipped: number;
-}
+/** A record holds what the view shows of a snapshot, less the verification state (kept apart). */
+export type CatalogRecord = Omit<SnapshotInfo, 'verified'> & { readonly schemaVersion: 1 };
 
 export class Catalog {
   constructor(
