@@ -116,6 +116,18 @@ describe('snapshot catalog: damaged records never cost data', () => {
     });
   }
 
+  it('adopt before any sweep sets the unreadable record aside itself, and nothing is left needing attention', async () => {
+    const { store, backend } = await fresh('adopt-before-sweep');
+    const record = await storeSnapshot(store, sampleVolumes('early'), { label: 'early' });
+    await writeFile(store.catalog.recordPath(record), '{garbage');
+    const adopted = await backend.snapshots.adopt(record.id);
+    assert.equal(adopted.id, record.id);
+    const listed = await backend.snapshots.listAll(undefined);
+    assert.deepEqual([listed.snapshots.map((s) => s.recordId), listed.orphans, listed.quarantined], [[adopted.recordId], [], []]);
+    const [entry] = await listQuarantine(store.layout);
+    assert.equal(entry?.adoptedAs, adopted.recordId);
+  });
+
   it('deleting the other record of shared content keeps the object a quarantined record needs', async () => {
     const { store, backend } = await fresh('shared-quarantined');
     const a = await storeSnapshot(store, sampleVolumes('s'), { key: 'container:a' });

@@ -9,7 +9,7 @@
 import * as l10n from '@vscode/l10n';
 import { BerthError, ConflictError, InvalidParamsError, NotFoundError, OperationFailedError } from '../errors';
 import { CATALOG_SCHEMA_VERSION, manifestSummary, type CatalogRecord } from './catalog';
-import { listQuarantine, markAdopted } from './quarantine';
+import { listQuarantine, markAdopted, quarantineFile } from './quarantine';
 import { newRecordId } from './recordIds';
 import type { SnapshotStore } from './store';
 import { loadSealedManifest } from './verify';
@@ -22,7 +22,13 @@ export async function adoptObject(store: SnapshotStore, ref: string): Promise<Ca
   if (ids.length > 1) throw new InvalidParamsError(l10n.t('"{0}" matches {1} stored snapshots; give more of the ID.', prefix, ids.length));
   const id = ids[0] as string;
   return store.withLock('snapshot-adopt', async () => {
-    const scan = await store.catalog.scan();
+    let scan = await store.catalog.scan();
+    // Unreadable records of this content still in records/ (no sweep ran since) are set aside
+    // now, as the sweep would: the adopted record takes their place.
+    for (const u of scan.unreadable.filter((x) => x.contentId === id && !x.newer)) {
+      await quarantineFile(store.layout, u.path, `snapshots/${u.relative}`, u.reason, { contentId: u.contentId, ...(u.recordId ? { recordId: u.recordId } : {}) });
+    }
+    scan = await store.catalog.scan();
     const owners = scan.records.filter((r) => r.id === id);
     const entries = (await listQuarantine(store.layout)).filter((e) => e.contentId === id && !e.adoptedAs && e.from.startsWith('snapshots/records/'));
     if (owners.length > 0 && entries.length === 0) {
