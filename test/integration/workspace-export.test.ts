@@ -252,6 +252,50 @@ echo three >> f.txt`]);
     });
   });
 
+  it('full_copy with a submodule: changes inside it are named in warnings, never dropped silently, and both paths agree', async () => {
+    const dir = tempDir('berth-ws-submodule-');
+    const subSource = join(dir, 'lib-src');
+    makeRepo(subSource, { 'lib.txt': 'lib\n' });
+    const top = join(dir, 'top');
+    makeRepo(top, { 'main.txt': 'main\n' });
+    git(top, '-c', 'protocol.file.allow=always', 'submodule', 'add', '-q', subSource, 'lib');
+    git(top, 'commit', '-qm', 'add lib');
+    const name = uniqueName('berth-ws-sub');
+    const c = await createTestContainer({ name, image: await ensureGitImage() });
+    await backend.workspace.import({ workload: name, dir: top, mode: 'full_copy' }, detachedContext());
+    // Work in the superproject and, uncommitted, inside the submodule.
+    await execIn(c, ['sh', '-c', 'cd /workspace && echo more >> main.txt && echo changed > lib/lib.txt && echo new > lib/untracked.txt']);
+
+    const result = await backend.workspace.export({ workload: name }, { kind: 'keep' }, detachedContext());
+    assert.equal(result.method, 'container-git');
+    assert.deepEqual(result.files.map((f) => f.path), ['main.txt'], 'the superproject patch holds only its own files');
+    const dirty = result.warnings.filter((w) => /submodule lib has changes inside it/.test(w));
+    assert.equal(dirty.length, 1, `one warning names the submodule with changes: ${result.warnings.join(' | ')}`);
+    assert.match(dirty[0] ?? '', /--path \/workspace\/lib/);
+
+    // The same repo without git in the container: the same patch and the same warning.
+    const plainName = uniqueName('berth-ws-sub-nogit');
+    const plain = await createTestContainer({ name: plainName, image: await ensureBusyboxImage() });
+    await execIn(plain, ['rm', '-rf', '/workspace']);
+    await copyBetweenContainers(c, '/workspace', plain, '/');
+    const out = join(tempDir('berth-ws-out-'), 'sub.patch');
+    const fallback = await backend.workspace.export({ workload: plainName, base: result.base }, { kind: 'file', path: out }, detachedContext());
+    assert.equal(fallback.method, 'local-fallback');
+    assert.ok(readFileSync(out).equals(readFileSync(result.patchPath ?? '')), 'both paths give the same bytes');
+    assert.ok(fallback.warnings.some((w) => /submodule lib has changes inside it/.test(w)), fallback.warnings.join(' | '));
+
+    // The advice works: the submodule exported on its own holds the change inside it.
+    const inner = await backend.workspace.export({ workload: name, path: '/workspace/lib', base: 'HEAD' }, { kind: 'discard' }, detachedContext());
+    assert.deepEqual(inner.files.map((f) => f.path).sort(), ['lib.txt', 'untracked.txt']);
+
+    // A commit inside the submodule moves its pointer: the patch says only that, and the export says so.
+    await execIn(c, ['sh', '-c', 'cd /workspace/lib && git add -A && GIT_AUTHOR_NAME=T GIT_AUTHOR_EMAIL=t@b GIT_COMMITTER_NAME=T GIT_COMMITTER_EMAIL=t@b git commit -qm inside']);
+    const moved = await backend.workspace.export({ workload: name }, { kind: 'discard' }, detachedContext());
+    assert.deepEqual(moved.files.map((f) => [f.path, f.newMode]).sort(), [['lib', '160000'], ['main.txt', '100644']]);
+    assert.ok(moved.warnings.some((w) => /lib is a submodule/.test(w) && /--path \/workspace\/lib/.test(w)), moved.warnings.join(' | '));
+    assert.ok(!moved.warnings.some((w) => /has changes inside it/.test(w)), 'nothing uncommitted is left inside it');
+  });
+
   it('keeps an export for the diff view: both sides of each file, binary files as placeholders, and apply', async () => {
     const kept = await backend.workspace.export({ workload: gitName }, { kind: 'keep' }, detachedContext());
     assert.ok(kept.exportId && kept.patchPath);
