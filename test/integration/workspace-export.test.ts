@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type Docker from 'dockerode';
 import { ErrorCodes, type WorkspaceExportResult } from '../../protocol/src';
@@ -221,6 +222,14 @@ echo three >> f.txt`]);
       await backend.workspace.import({ workload: name, dir: localRepo }, detachedContext());
       // Enough data that staging it takes seconds, so the test can act while git runs.
       await execIn(c, ['sh', '-c', 'head -c 48000000 /dev/urandom > /workspace/big.bin']);
+    });
+
+    it('a large patch streams through the CLI without MaxListenersExceededWarning', () => {
+      const out = join(tempDir('berth-ws-out-'), 'big.patch');
+      const run = spawnSync(process.execPath, [resolve('bin/berth.js'), 'workspace', 'export', name, '--output', out], { env: { ...process.env, BERTH_STATE_DIR: stateDir }, encoding: 'utf8' });
+      assert.equal(run.status, 0, run.stderr);
+      assert.doesNotMatch(run.stderr, /MaxListenersExceededWarning/);
+      assert.ok(statSync(out).size > 48_000_000, 'the whole binary patch arrived');
     });
 
     it('stopped mid-export fails cleanly with a typed error and leaves the repo untouched', async () => {
