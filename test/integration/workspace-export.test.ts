@@ -1,16 +1,17 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type Docker from 'dockerode';
-import { ErrorCodes, type WorkspaceExportResult } from '../../protocol/src';
+import { ErrorCodes, ExitCodes, type WorkspaceExportResult } from '../../protocol/src';
 import { Backend } from '../../server/src/backend';
 import { acquireLock } from '../../server/src/locks';
 import { detachedContext } from '../../server/src/operation';
 import { cleanupTestObjects, createTestContainer, ensureBusyboxImage, uniqueName } from '../fixtures/docker';
 import { ensureGitImage } from '../fixtures/gitImage';
+import { charDevice, fifoWithReader, isCharDevice } from '../fixtures/outputTargets';
 import { containerGitState, containerTreeHashes, copyBetweenContainers, execIn, git, localGitState, makeRepo, tempDir, treeHashes } from '../fixtures/gitRepo';
 
 const LINES = Array.from({ length: 20 }, (_, i) => `line ${i + 1}`).join('\n') + '\n';
@@ -188,6 +189,41 @@ echo three >> f.txt`]);
     assert.deepEqual(readdirSync(dir), []);
   });
 
+  it('--output to a device, a FIFO, stdout, a link and a folder (the real CLI): written to, never replaced', async () => {
+    const dir = tempDir('berth-ws-out-');
+    const cli = (...args: string[]) => runBerth(['workspace', 'export', gitName, ...args], { BERTH_STATE_DIR: stateDir });
+    const full = charDevice(dir, 'full');
+    const failed = await cli('--output', full);
+    assert.equal(failed.code, ExitCodes.Failed, failed.stderr);
+    assert.match(failed.stderr, /no space left/i);
+    assert.ok(isCharDevice(full), `${full} is still a character device`);
+
+    const nul = charDevice(dir, 'null');
+    assert.equal((await cli('--output', nul)).code, ExitCodes.Ok);
+    assert.ok(isCharDevice(nul));
+
+    const { path, received } = fifoWithReader(dir);
+    assert.equal((await cli('--output', path)).code, ExitCodes.Ok);
+    assert.ok((await received).equals(firstPatch), 'the FIFO received the patch');
+    assert.ok(lstatSync(path).isFIFO());
+
+    const link = join(dir, 'to-stdout');
+    symlinkSync('/proc/self/fd/1', link);
+    for (const named of ['-', '/dev/stdout', link]) {
+      const run = await cli('--output', named);
+      assert.equal(run.code, ExitCodes.Ok, run.stderr);
+      assert.ok(run.stdout.equals(firstPatch), `${named}: the patch is on stdout`);
+    }
+    assert.equal(readlinkSync(link), '/proc/self/fd/1');
+    assert.equal((await cli('--output', '-', '--json')).code, ExitCodes.Usage, '--json owns stdout');
+
+    mkdirSync(join(dir, 'folder'));
+    const refused = await cli('--output', join(dir, 'folder'));
+    assert.equal(refused.code, ExitCodes.Rejected, refused.stderr);
+    assert.deepEqual(readdirSync(join(dir, 'folder')), []);
+    assert.deepEqual(readdirSync(dir).filter((n) => n.endsWith('.berth-tmp')), []);
+  });
+
   it('workspace operations serialize on their own lock and do not block lifecycle operations', async () => {
     const name = uniqueName('berth-ws-lock');
     const c = await createTestContainer({ name, image: await ensureGitImage() });
@@ -337,6 +373,22 @@ echo three >> f.txt`]);
     await assert.rejects(backend.workspace.apply(kept.exportId, other, detachedContext()), (e: Error & { code?: number }) => e.code === ErrorCodes.Conflict && /src\/app\.txt/.test(e.message));
     assert.deepEqual(localGitState(other), state);
     assert.deepEqual(treeHashes(other), tree);
+
+    // Save Patch… goes through the same writer of user-named paths.
+    const saveDir = tempDir('berth-ws-save-');
+    const saved = join(saveDir, 'saved.patch');
+    writeFileSync(saved, 'old\n');
+    assert.equal((await backend.workspace.savePatch(kept.exportId, saved)).bytes, firstPatch.length);
+    assert.ok(readFileSync(saved).equals(firstPatch));
+    const full = charDevice(saveDir, 'full');
+    await assert.rejects(backend.workspace.savePatch(kept.exportId, full), (e: Error & { code?: number }) => e.code === ErrorCodes.OperationFailed && /no space left/i.test(e.message));
+    assert.ok(isCharDevice(full));
+    const { path: fifo, received } = fifoWithReader(saveDir);
+    await backend.workspace.savePatch(kept.exportId, fifo);
+    assert.ok((await received).equals(firstPatch));
+    await assert.rejects(backend.workspace.savePatch(kept.exportId, '-'), isCode(ErrorCodes.InvalidParams));
+    await assert.rejects(backend.workspace.savePatch(kept.exportId, 'relative.patch'), isCode(ErrorCodes.InvalidParams));
+    await assert.rejects(backend.workspace.savePatch(kept.exportId, saveDir), isCode(ErrorCodes.Rejected));
   });
 
   it('a kept fallback export serves the old side from what it kept', async () => {
@@ -351,6 +403,17 @@ echo three >> f.txt`]);
     assert.equal((await backend.workspace.fileContent(kept.exportId ?? '', 'src/app.txt', 'new', signal)).content, await execIn(gitContainer, ['cat', '/workspace/src/app.txt']));
   });
 });
+
+function runBerth(args: readonly string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: Buffer; stderr: string }> {
+  return new Promise((done) => {
+    const child = spawn(process.execPath, [resolve('bin/berth.js'), ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const out: Buffer[] = [];
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => out.push(c));
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    child.on('close', (code) => done({ code, stdout: Buffer.concat(out), stderr }));
+  });
+}
 
 async function waitFor(condition: () => Promise<boolean>, what: string, timeoutMs = 20_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;

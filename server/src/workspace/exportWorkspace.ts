@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
+import type { Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import * as l10n from '@vscode/l10n';
 import type { WorkspaceBaseSource, WorkspaceChangedFile, WorkspaceExportMethod } from '../../../protocol/src';
@@ -22,8 +22,8 @@ export interface ExportJob {
   readonly base?: string;
   /** The base recorded in Berth's state folder, when there is one. */
   readonly stateBase?: string;
-  /** Created or truncated; the caller renames or removes it. */
-  readonly patchFile: string;
+  /** Where the patch bytes go, already open; ended on success, destroyed on failure. */
+  readonly patch: Writable;
   /** For kept exports on the fallback path: where to save old sides for the diff view. */
   readonly keepBaseBlobsIn?: string;
 }
@@ -50,12 +50,7 @@ export interface ExportOutcome {
  *   write      – the patch in the caller's temp file, which the caller renames or removes.
  */
 export async function runExport(job: ExportJob, ctx: OperationContext): Promise<ExportOutcome> {
-  const out = createWriteStream(job.patchFile, { mode: 0o600 });
-  const opened = new Promise<void>((resolve, reject) => {
-    out.once('open', () => resolve());
-    out.once('error', reject);
-  });
-  await opened;
+  const out = job.patch;
   const warnings: string[] = [];
   const tempName = `berth-export.${randomBytes(8).toString('hex')}`;
   const args = { repo: job.repo, ...(job.base ? { base: job.base } : {}), ...(job.stateBase ? { stateBase: job.stateBase } : {}), tempName };
