@@ -19,7 +19,9 @@ export async function savePatch(ctx: Ctx, result: WorkspaceExportResult): Promis
     filters: { [vscode.l10n.t('Patches')]: ['patch', 'diff'] },
   });
   if (!target || !result.exportId) return undefined;
-  if (target.scheme !== 'file') throw new Error(vscode.l10n.t('Berth saves patches to files on this machine only.'));
+  // A remote window's dialog answers with vscode-remote URIs: their path is on the machine where
+  // this extension and its backend run, like a file URI's.
+  if (target.scheme !== 'file' && target.scheme !== 'vscode-remote') throw new Error(vscode.l10n.t('Berth saves patches to files on the machine where it runs only.'));
   await ctx.request(WorkspaceSavePatchRequest.type, { exportId: result.exportId, file: target.fsPath });
   vscode.window.setStatusBarMessage(vscode.l10n.t('Saved the patch to {0}', target.fsPath), 5000);
   return target;
