@@ -79,9 +79,9 @@ const CASES: readonly Case[] = [
     extra: ['.gitattributes'],
   },
   {
-    name: '.git/config: filter, diff driver, textconv and diff.external',
+    name: '.git/config: core.fsmonitor, filter, diff driver, textconv and diff.external',
     plant: (repo, cmd) => {
-      appendConfig(repo, `[filter "x"]\n\tclean = "${cmd('cfg-clean')}; cat"\n[diff "x"]\n\tcommand = "${cmd('cfg-diffcmd')}; true"\n\ttextconv = "${cmd('cfg-textconv')}; cat"\n[diff]\n\texternal = "${cmd('cfg-external')}; true"\n`);
+      appendConfig(repo, `[core]\n\tfsmonitor = "${cmd('cfg-fsmonitor')}; false"\n[filter "x"]\n\tclean = "${cmd('cfg-clean')}; cat"\n[diff "x"]\n\tcommand = "${cmd('cfg-diffcmd')}; true"\n\ttextconv = "${cmd('cfg-textconv')}; cat"\n[diff]\n\texternal = "${cmd('cfg-external')}; true"\n`);
       write(join(repo, '.gitattributes'), '* filter=x diff=x\n');
     },
     extra: ['.gitattributes'],
