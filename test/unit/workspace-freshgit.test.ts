@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { describe, it } from 'node:test';
 import { buildFreshGitDir, isSafeRefName, refValue, renderBerthConfig, validPackedRefs } from '../../server/src/workspace/freshGitDir';
@@ -92,7 +92,9 @@ describe('fresh git dir from a hostile one', () => {
 
     // Berth's git dir is a working repo: this machine's git reads it, runs nothing, and sees the work.
     const env = { ...isolatedGitEnv(home, process.env, work), GIT_DIR: dest, GIT_WORK_TREE: repo, GIT_INDEX_FILE: join(work, 'index.tmp') };
-    writeFileSync(join(work, 'index.tmp'), readFileSync(join(dest, 'index')));
+    copyFileSync(join(dest, 'index'), join(work, 'index.tmp'));
+    // Keep the index's mtime, as the export script does (cp -p): git's racy-clean check needs it.
+    utimesSync(join(work, 'index.tmp'), statSync(join(dest, 'index')).atime, statSync(join(dest, 'index')).mtime);
     execFileSync('git', ['add', '-A'], { cwd: repo, env });
     const changed = execFileSync('git', ['diff', '--cached', '--name-only', 'v1'], { cwd: repo, env, encoding: 'utf8' });
     assert.equal(changed, 'a.txt\n');

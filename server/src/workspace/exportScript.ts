@@ -104,7 +104,9 @@ echo $$ > "$tmp/pid" && mkdir -- "$tmp/objects" || exit 9
 case $idx in /*) ;; *) idx=$here/$idx ;; esac
 case $objects in /*) ;; *) objects=$here/$objects ;; esac
 if [ -f "$idx" ]; then
-  cp -- "$idx" "$tmp/index" || exit 9
+  # -p keeps the index's mtime, which git compares with its entries' to catch a file changed in
+  # the same second as the index was written ("racily clean"); a fresh mtime would hide it.
+  cp -p -- "$idx" "$tmp/index" || exit 9
 elif [ "$head" != - ]; then
   GIT_INDEX_FILE=$tmp/index git read-tree "$head" || exit 10
 fi

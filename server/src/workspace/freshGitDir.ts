@@ -1,5 +1,5 @@
 import { constants } from 'node:fs';
-import { copyFile, link, lstat, mkdir, open, readdir, readFile, writeFile } from 'node:fs/promises';
+import { copyFile, link, lstat, mkdir, open, readdir, readFile, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as l10n from '@vscode/l10n';
 import { RejectedError } from '../errors';
@@ -192,7 +192,12 @@ export async function buildFreshGitDir(source: string, dest: string, home: strin
   await copyLogs(source, dest);
 
   const index = join(source, 'index');
-  if (await isRegular(index)) await copyFile(index, join(dest, 'index'), constants.COPYFILE_EXCL);
+  if (await isRegular(index)) {
+    await copyFile(index, join(dest, 'index'), constants.COPYFILE_EXCL);
+    // git judges "racily clean" entries by the index file's mtime: keep it.
+    const { atime, mtime } = await lstat(index);
+    await utimes(join(dest, 'index'), atime, mtime);
+  }
   for (const entry of await readdir(source, { withFileTypes: true })) {
     if (entry.isFile() && SHARED_INDEX.test(entry.name)) await copyFile(join(source, entry.name), join(dest, entry.name), constants.COPYFILE_EXCL);
   }
