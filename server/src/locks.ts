@@ -201,12 +201,21 @@ async function processStartTime(pid: number): Promise<string> {
   }
 }
 
+/**
+ * Waits `ms` or until cancelled. The abort listener is removed when the time is up: the wait loop
+ * calls this many times with one signal, and each forgotten listener stayed on it
+ * (MaxListenersExceededWarning after ten polls).
+ */
 function delay(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(resolve, ms);
-    signal?.addEventListener('abort', () => {
+    const onAbort = () => {
       clearTimeout(timer);
       reject(new CancelledError());
-    }, { once: true });
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
   });
 }

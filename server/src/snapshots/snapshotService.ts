@@ -19,6 +19,7 @@ import type { Engine } from '../engine/engine';
 import { BerthError, InvalidParamsError } from '../errors';
 import { nullLog, type Log } from '../log';
 import type { OperationContext } from '../operation';
+import type { UserOutputOptions } from '../output/userOutput';
 import type { WorkloadService } from '../workloads/workloadService';
 import { adoptObject } from './adopt';
 import { captureSnapshot } from './capture';
@@ -144,11 +145,12 @@ export class SnapshotService {
     return this.infos(store, updated);
   }
 
-  async export(ref: SnapshotRef, file: string, ctx: OperationContext): Promise<ExportSnapshotResult> {
+  /** `output.stdout`: where `-` writes (the CLI); the backend has none. */
+  async export(ref: SnapshotRef, file: string, ctx: OperationContext, output: UserOutputOptions = {}): Promise<ExportSnapshotResult> {
     const store = this.store();
     // Several records of the same content: the newest one's metadata goes into the file.
     const [record] = await this.resolve(store, ref, 'content');
-    return exportSnapshot(store, record as CatalogRecord, file, ctx);
+    return exportSnapshot(store, record as CatalogRecord, file, ctx, output);
   }
 
   async import(file: string, ctx: OperationContext): Promise<ImportSnapshotResult> {
