@@ -1,0 +1,27 @@
+import { constants } from 'node:fs';
+import { access, readdir } from 'node:fs/promises';
+import { isUnwritable } from './fsErrors';
+
+/**
+ * Whether the state directory takes writes: false when it is on a read-only file system or this
+ * user may not write it. A directory that does not exist yet counts as writable (it is made on
+ * first use). access(2) reports EROFS even to root, and root's bypass of permissions matches
+ * what its writes would do.
+ */
+export async function stateDirWritable(dir: string): Promise<boolean> {
+  try {
+    await access(dir, constants.W_OK);
+    return true;
+  } catch (error) {
+    return !isUnwritable(error);
+  }
+}
+
+/** How many entries a folder holds, 0 when it is missing or unreadable (for "what waits" reports). */
+export async function entryCount(dir: string): Promise<number> {
+  try {
+    return (await readdir(dir)).length;
+  } catch {
+    return 0;
+  }
+}
