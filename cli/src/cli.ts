@@ -3,7 +3,7 @@ import * as l10n from '@vscode/l10n';
 import { ErrorCodes, ExitCodes, exitCodeFor, type ExitCode } from '../../protocol/src';
 import { Backend } from '../../server/src/backend';
 import { parseEndpoint } from '../../server/src/engine/endpoint';
-import { cutLongRuns } from '../../server/src/echo';
+import { cutLongRuns, echo } from '../../server/src/echo';
 import { BerthError, RejectedError, errorMessage } from '../../server/src/errors';
 import { fsError } from '../../server/src/state/fsErrors';
 import { BERTH_VERSION } from '../../server/src/version';
@@ -51,8 +51,8 @@ export async function runCli(argv: readonly string[], io: CliIo, env: NodeJS.Pro
       const named = [resource, verb].filter((w): w is string => w !== undefined && !w.startsWith('-')).join(' ');
       throw new UsageError(
         known
-          ? l10n.t('Unknown command "{0}". {1}', named, resourceHelp(resource ?? ''))
-          : l10n.t('Unknown command "{0}". Run "berth --help".', named || argv[0] || ''),
+          ? l10n.t('Unknown command "{0}". {1}', echo(named), resourceHelp(echo(resource ?? '')))
+          : l10n.t('Unknown command "{0}". Run "berth --help".', echo(named || argv[0] || '')),
       );
     }
     const optionSpecs = { ...GLOBAL_OPTIONS, ...(command.options ?? {}) };

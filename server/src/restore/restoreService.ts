@@ -151,11 +151,11 @@ export class RestoreService {
   /** A snapshot by full ID or unique prefix; the record of `workloadRef`'s identity wins when several workloads share it. */
   private async resolveSnapshot(store: SnapshotStore, ref: string, workloadRef: string | undefined) {
     const prefix = ref.trim().toLowerCase();
-    if (!/^[0-9a-f]{8,64}$/.test(prefix)) throw new InvalidParamsError(l10n.t('A snapshot ID is 8 to 64 hex digits, not "{0}".', ref));
+    if (!/^[0-9a-f]{8,64}$/.test(prefix)) throw new InvalidParamsError(l10n.t('A snapshot ID is 8 to 64 hex digits, not "{0}".', echo(ref)));
     const matches = (await store.catalog.list()).filter((r) => r.id.startsWith(prefix));
     const ids = new Set(matches.map((r) => r.id));
-    if (ids.size === 0) throw new NotFoundError(l10n.t('No snapshot {0}. Run "berth snapshots list" to see them.', ref));
-    if (ids.size > 1) throw new InvalidParamsError(l10n.t('"{0}" matches {1} snapshots; give more of the ID.', ref, ids.size));
+    if (ids.size === 0) throw new NotFoundError(l10n.t('No snapshot {0}. Run "berth snapshots list" to see them.', echo(ref)));
+    if (ids.size > 1) throw new InvalidParamsError(l10n.t('"{0}" matches {1} snapshots; give more of the ID.', echo(ref), ids.size));
     if (workloadRef !== undefined) {
       try {
         const key = (await this.host.workloads.resolve(workloadRef)).identity.key;

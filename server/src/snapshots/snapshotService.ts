@@ -196,15 +196,15 @@ export class SnapshotService {
   /** Records matching an ID (full, or a unique prefix of 8+ hex digits) and optional workload. */
   private async resolve(store: SnapshotStore, ref: SnapshotRef): Promise<CatalogRecord[]> {
     const prefix = ref.id.trim().toLowerCase();
-    if (!/^[0-9a-f]{8,64}$/.test(prefix)) throw new InvalidParamsError(l10n.t('A snapshot ID is 8 to 64 hex digits, not "{0}".', ref.id));
+    if (!/^[0-9a-f]{8,64}$/.test(prefix)) throw new InvalidParamsError(l10n.t('A snapshot ID is 8 to 64 hex digits, not "{0}".', echo(ref.id)));
     let matches = (await store.catalog.list()).filter((r) => r.id.startsWith(prefix));
     if (ref.workload !== undefined) {
       const w = ref.workload;
       matches = matches.filter((r) => r.workload.key === w || r.workload.key === `container:${w}` || r.workload.label === w);
     }
     const ids = new Set(matches.map((r) => r.id));
-    if (ids.size === 0) throw new NotFoundError(l10n.t('No snapshot {0}. Run "berth snapshots list" to see them.', ref.id));
-    if (ids.size > 1) throw new InvalidParamsError(l10n.t('"{0}" matches {1} snapshots; give more of the ID.', ref.id, ids.size));
+    if (ids.size === 0) throw new NotFoundError(l10n.t('No snapshot {0}. Run "berth snapshots list" to see them.', echo(ref.id)));
+    if (ids.size > 1) throw new InvalidParamsError(l10n.t('"{0}" matches {1} snapshots; give more of the ID.', echo(ref.id), ids.size));
     return matches;
   }
 
