@@ -128,13 +128,27 @@ describe('plugins: hostile input is refused before anything is written', () => {
     assert.equal((await runCli(['plugins', 'install', id, join(work, 'file'), '--json'], env)).code, ExitCodes.Rejected);
   });
 
-  it('refuses an unusable plugin root from --root or the label (exit 5)', async () => {
+  it('refuses an unusable plugin root from --root or the label (exit 5), blaming where the value came from', async () => {
     for (const root of ['relative/path', '/', '/configs/../etc', '/configs/plugins/.staging']) {
-      const run = await runCli(['plugins', 'install', id, good, '--root', root, '--json'], env);
-      assert.equal(run.code, ExitCodes.Rejected, `${root}: ${run.stdout}`);
+      for (const args of [['plugins', 'install', id, good], ['plugins', 'remove', id, 'demo'], ['plugins', 'sweep', id]]) {
+        const run = await runCli([...args, '--root', root, '--json'], env);
+        assert.equal(run.code, ExitCodes.Rejected, `${root}: ${run.stdout}`);
+        const message = errorOf(run.stdout).message;
+        assert.match(message, / from --root is not usable/, message);
+        assert.doesNotMatch(message, /setting/, `a --root value is not the setting's fault: ${message}`);
+      }
     }
+    const listed = await runCli(['plugins', 'list', id, '--root', 'relative/path', '--json'], env);
+    const group = (JSON.parse(listed.stdout) as { workloads: { rootSource: string; error?: { message: string } }[] }).workloads[0];
+    assert.equal(group?.rootSource, 'request');
+    assert.match(group?.error?.message ?? '', / from --root is not usable/);
+    const fromVariable = await runCli(['plugins', 'install', id, good, '--json'], { ...env, BERTH_PLUGINS_ROOT: 'relative/path' });
+    assert.equal(fromVariable.code, ExitCodes.Rejected, fromVariable.stdout);
+    assert.match(errorOf(fromVariable.stdout).message, / from the environment variable BERTH_PLUGINS_ROOT is not usable/);
     const labelled = await createPluginContainer({ labels: { 'berth.plugins.root': '/../etc' } });
-    assert.equal((await runCli(['plugins', 'install', labelled, good, '--json'], env)).code, ExitCodes.Rejected);
+    const fromLabel = await runCli(['plugins', 'install', labelled, good, '--root', '/ok', '--json'], env);
+    assert.equal(fromLabel.code, ExitCodes.Rejected);
+    assert.match(errorOf(fromLabel.stdout).message, / from the label berth\.plugins\.root of /);
   });
 
   it('modes: a 1777 folder keeps its sticky bit; setgid and setuid are stripped (docs/plugins.md)', async () => {
