@@ -10,7 +10,7 @@ import type { Log } from './log';
 import { fsErrorMessage } from './state/fsErrors';
 import { resolveStateDir } from './state/stateDir';
 import { sweepTempFiles } from './state/tempSweep';
-import { stateDirWritable } from './state/writable';
+import { stateDirWritable } from './state/folderChecks';
 import { WorkloadService } from './workloads/workloadService';
 import { WorkspaceService } from './workspace/workspaceService';
 

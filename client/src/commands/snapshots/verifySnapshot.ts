@@ -10,7 +10,7 @@ export function verifySnapshot(ctx: Ctx) {
   return guarded(ctx, async (arg?: unknown): Promise<VerifySnapshotResult | undefined> => {
     const snapshot = await snapshotArgument(ctx, arg);
     if (!snapshot) return undefined;
-    const result = await requestWithProgress(ctx, VerifySnapshotRequest.type, { id: snapshot.id }, vscode.l10n.t('Verifying snapshot {0}', snapshotName(snapshot)));
+    const result = await requestWithProgress(ctx, VerifySnapshotRequest.type, { id: snapshot.recordId, workload: snapshot.workload.key }, vscode.l10n.t('Verifying snapshot {0}', snapshotName(snapshot)));
     // A read-only state directory cannot keep the result; the check itself still counts.
     for (const w of result.warnings ?? []) ctx.log.warn(w);
     if (result.ok) {

@@ -1,5 +1,5 @@
 import { constants } from 'node:fs';
-import { access, readdir } from 'node:fs/promises';
+import { access, readdir, stat } from 'node:fs/promises';
 import { isUnwritable } from './fsErrors';
 
 /**
@@ -23,5 +23,23 @@ export async function entryCount(dir: string): Promise<number> {
     return (await readdir(dir)).length;
   } catch {
     return 0;
+  }
+}
+
+/**
+ * Throws ENOTDIR (with the path, for fsErrors.ts) when a file sits where a folder of the state
+ * directory should be; a missing folder is fine. Readers that treat "cannot list" as "empty"
+ * call it first, so a file in the way is reported instead of reading as "nothing stored".
+ */
+export async function requireFolder(path: string): Promise<void> {
+  let info;
+  try {
+    info = await stat(path);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw error;
+  }
+  if (!info.isDirectory()) {
+    throw Object.assign(new Error(`ENOTDIR: not a directory, scandir '${path}'`), { code: 'ENOTDIR', syscall: 'scandir', path });
   }
 }
