@@ -70,7 +70,7 @@ export async function acquireLock(stateDir: string, scope: LockScope, key: strin
     const holder = await readOwner(path);
     if (holder === 'missing') continue;
     if (holder !== 'corrupt' && (await isAlive(holder))) {
-      if (!options.wait) throw busy(holder, key);
+      if (!options.wait) throw busyError(key, holder);
     } else if (await breakStale(path, holder)) {
       continue;
     }
@@ -83,10 +83,6 @@ export async function lockHolder(stateDir: string, scope: LockScope, key: string
   const holder = await readOwner(lockPath(stateDir, scope, key));
   if (holder === 'missing' || holder === 'corrupt') return undefined;
   return (await isAlive(holder)) ? holder : undefined;
-}
-
-function busy(holder: LockOwner, key: string): BusyError {
-  return busyError(key, holder);
 }
 
 /**

@@ -17,7 +17,7 @@ import type {
 import { crashPoint } from '../crash';
 import type { Engine } from '../engine/engine';
 import { BerthError, ConflictError, InvalidParamsError, NotFoundError, RejectedError } from '../errors';
-import { acquireLock, busyError, lockHolder, type HeldLock } from '../locks';
+import { acquireLock, busyError, lockHolder } from '../locks';
 import type { OperationContext } from '../operation';
 import { TEMP_SUFFIX } from '../state/atomicFile';
 import type { WorkloadService } from '../workloads/workloadService';
@@ -94,7 +94,6 @@ export class WorkspaceService {
     let patchFile = '';
     let exportId: string | undefined;
     try {
-      await refuseWhileHeld(stateDir, workload.identity.key, lock);
       const record = await readImportRecord(stateDir, workload.identity.key, path);
       if (destination.kind === 'keep') {
         exportId = newExportId();
@@ -177,15 +176,10 @@ export class WorkspaceService {
     const mode = request.mode ?? 'tracked';
     const branch = request.branch === undefined ? undefined : validateBranchName(request.branch);
     const from = request.from === undefined ? undefined : validateRevision(request.from, '--from');
-    let workload = await this.workloads.resolve(request.workload, ctx.signal);
+    const workload = await this.workloads.resolve(request.workload, ctx.signal);
     const { path, source } = resolveRepoPath(request.path, workload.labels, request.defaultPath);
     const stateDir = this.stateDir();
-    // A workload another operation holds is BUSY, never "not running" (a capture pauses it):
-    // checked before the state, and the state is read again afterwards.
-    const held = await lockHolder(stateDir, 'workload', workload.identity.key);
-    if (held) throw busyError(workload.identity.key, held);
-    workload = await this.workloads.resolve(workload.id, ctx.signal);
-    this.requireRunning(workload);
+    await this.requireRunning(stateDir, workload);
     const env = userGitEnv();
     const local = await inspectLocalRepo(request.dir, env);
     if (branch) await checkNewBranch(local, branch, env);
@@ -194,7 +188,6 @@ export class WorkspaceService {
     const entries = await importEntries(local, mode, env);
     const lock = await acquireLock(stateDir, 'workspace', workload.identity.key, 'workspace import', { signal: ctx.signal });
     try {
-      await refuseWhileHeld(stateDir, workload.identity.key, lock);
       const outcome = await runImport(
         {
           engine: this.engine(),
@@ -278,25 +271,19 @@ export class WorkspaceService {
     return record;
   }
 
-  private requireRunning(workload: Workload): void {
-    if (workload.state !== 'running') {
-      throw new ConflictError(l10n.t('{0} is {1}; start it first, because import runs commands in it.', workload.name, workload.state));
-    }
+  /**
+   * Import runs commands in the workload, so it must be running. When it is not and another
+   * Berth operation holds the workload (a capture pauses it, a restore stops it), that is BUSY
+   * naming the holder, not "start it first": starting or unpausing it under that operation would
+   * break it (a capture's snapshot would be inconsistent). The workspace lock itself stays apart
+   * from the workload lock: a running workload is imported into whatever else runs.
+   */
+  private async requireRunning(stateDir: string, workload: Workload): Promise<void> {
+    if (workload.state === 'running') return;
+    const holder = await lockHolder(stateDir, 'workload', workload.identity.key);
+    if (holder) throw busyError(workload.identity.key, holder);
+    throw new ConflictError(l10n.t('{0} is {1}; start it first, because import runs commands in it.', workload.name, workload.state));
   }
-}
-
-/**
- * Workspace operations exec into the workload, and Berth never execs into a workload another
- * Berth operation holds under its `workload` lock: a capture may be pausing it, and an exec that
- * races a pause hangs in the frozen cgroup and wedges the engine (docs/ARCHITECTURE.md). So a
- * held workload is BUSY naming the holder; the workspace lock just taken is given back (the
- * caller's own release after that does nothing).
- */
-async function refuseWhileHeld(stateDir: string, key: string, lock: HeldLock): Promise<void> {
-  const holder = await lockHolder(stateDir, 'workload', key);
-  if (!holder) return;
-  await lock.release();
-  throw busyError(key, holder);
 }
 
 /** Copies a file into a stream that stays open (stdout), honouring backpressure. */
