@@ -32,7 +32,15 @@ function failure(run: CliRun, what: string): { name: string; message: string; pa
 describe('state directory problems against the real engine (real CLI)', () => {
   let cid = '';
   let id = '';
-  let fs: SmallFs | undefined;
+  /** A tmpfs for one test, unmounted whatever the test's outcome. */
+  const withTmpfs = async (sizeMiB: number, run: (fs: SmallFs) => Promise<void>): Promise<void> => {
+    const fs = mountTmpfs(sizeMiB);
+    try {
+      await run(fs);
+    } finally {
+      fs.dispose();
+    }
+  };
   before(async () => {
     const volume = await createTestVolume();
     cid = await createPluginContainer({ binds: [`${volume}:/data`] });
@@ -42,7 +50,6 @@ describe('state directory problems against the real engine (real CLI)', () => {
     id = (JSON.parse(first.stdout) as { snapshot: { id: string } }).snapshot.id;
   });
   after(async () => {
-    fs?.dispose();
     await cleanupTestObjects();
     rmSync(work, { recursive: true, force: true });
   });
@@ -82,45 +89,43 @@ describe('state directory problems against the real engine (real CLI)', () => {
     await expectAll(state, { write: /is a file, but Berth needs a folder there/, path: join(state, 'locks') });
   });
 
-  it('read-only: capture and install exit 1 saying so; list and verify of intact data succeed', async () => {
-    fs = mountTmpfs(8);
-    const state = join(fs.dir, 'state');
-    cpSync(base, state, { recursive: true });
-    fs.readOnly(true);
-    await expectAll(state, { write: /read-only file system/, path: state });
-    const verify = await runCli(['snapshots', 'verify', id], { BERTH_STATE_DIR: state });
-    assert.match(verify.stderr, /could not be recorded/);
-    fs.dispose();
-    fs = undefined;
-  });
+  it('read-only: capture and install exit 1 saying so; list and verify of intact data succeed', () =>
+    withTmpfs(8, async (fs) => {
+      const state = join(fs.dir, 'state');
+      cpSync(base, state, { recursive: true });
+      fs.readOnly(true);
+      await expectAll(state, { write: /read-only file system/, path: state });
+      const verify = await runCli(['snapshots', 'verify', id], { BERTH_STATE_DIR: state });
+      assert.match(verify.stderr, /could not be recorded/);
+    }));
 
-  it('full: capture and install exit 1 naming the full file system; nothing is left behind', async () => {
-    fs = mountTmpfs(2);
-    const state = join(fs.dir, 'state');
-    cpSync(base, state, { recursive: true });
-    fs.fill();
-    await expectAll(state, { write: /is full/, path: state });
-    assert.deepEqual(readdirSync(join(state, 'locks')), [], 'no lock file (not even an empty one) is left behind');
-    fs.unfill();
-    const again = await runCli(['snapshots', 'create', cid, '--json'], { BERTH_STATE_DIR: state });
-    assert.equal(again.code, 0, `with space again the capture works: ${again.stdout}${again.stderr}`);
-    fs.dispose();
-    fs = undefined;
-  });
+  it('full: capture and install exit 1 naming the full file system; nothing is left behind', () =>
+    withTmpfs(2, async (fs) => {
+      const state = join(fs.dir, 'state');
+      cpSync(base, state, { recursive: true });
+      fs.fill();
+      await expectAll(state, { write: /is full/, path: state });
+      assert.deepEqual(readdirSync(join(state, 'locks')), [], 'no lock file (not even an empty one) is left behind');
+      fs.unfill();
+      const again = await runCli(['snapshots', 'create', cid, '--json'], { BERTH_STATE_DIR: state });
+      assert.equal(again.code, 0, `with space again the capture works: ${again.stdout}${again.stderr}`);
+    }));
 
   it('fills up during the capture: exit 1 naming the full file system, the workload resumed, no temp data left', async () => {
     await shIn(cid, 'head -c 3000000 /dev/urandom > /data/big.bin');
-    fs = mountTmpfs(4);
-    const state = join(fs.dir, 'state');
-    cpSync(base, state, { recursive: true });
-    fs.fillLeaving(512 * 1024);
-    const error = failure(await runCli(['snapshots', 'create', cid, '--json'], { BERTH_STATE_DIR: state }), 'create');
-    assert.match(error.message, /is full/, error.message);
-    assert.ok(error.message.includes(state), `names where: ${error.message}`);
-    await assertUntouched();
-    assert.deepEqual(readdirSync(join(state, 'snapshots', 'tmp')), [], 'the partial capture is removed');
-    await shIn(cid, 'rm /data/big.bin');
-    fs.dispose();
-    fs = undefined;
+    try {
+      await withTmpfs(4, async (fs) => {
+        const state = join(fs.dir, 'state');
+        cpSync(base, state, { recursive: true });
+        fs.fillLeaving(512 * 1024);
+        const error = failure(await runCli(['snapshots', 'create', cid, '--json'], { BERTH_STATE_DIR: state }), 'create');
+        assert.match(error.message, /is full/, error.message);
+        assert.ok(error.message.includes(state), `names where: ${error.message}`);
+        await assertUntouched();
+        assert.deepEqual(readdirSync(join(state, 'snapshots', 'tmp')), [], 'the partial capture is removed');
+      });
+    } finally {
+      await shIn(cid, 'rm /data/big.bin');
+    }
   });
 });

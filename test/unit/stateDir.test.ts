@@ -95,71 +95,72 @@ describe('state directory: a file where Berth keeps a folder', () => {
 });
 
 describe('state directory: read-only and full file systems', () => {
-  let fs: SmallFs | undefined;
-  after(() => fs?.dispose());
+  /** A tmpfs for one test, unmounted whatever the test's outcome. */
+  const withTmpfs = async (sizeMiB: number, run: (fs: SmallFs) => Promise<void>): Promise<void> => {
+    const fs = mountTmpfs(sizeMiB);
+    try {
+      await run(fs);
+    } finally {
+      fs.dispose();
+    }
+  };
 
-  it('read-only: list and verify of intact data succeed, verify says the result was not recorded; recover has nothing to do', async () => {
-    fs = mountTmpfs(8);
-    const state = join(fs.dir, 'state');
-    cpSync(base, state, { recursive: true });
-    fs.readOnly(true);
-    const list = await cli(state, 'snapshots', 'list', '--json');
-    assertTyped(list, 'list');
-    assert.equal(list.code, ExitCodes.Ok, list.err);
-    assert.equal((JSON.parse(list.out) as { snapshots: { id: string }[] }).snapshots[0]?.id, id);
-    assert.equal(list.err, '', 'nothing waits for recovery, so nothing to warn about');
-    const verify = await cli(state, 'snapshots', 'verify', id);
-    assertTyped(verify, 'verify');
-    assert.equal(verify.code, ExitCodes.Ok, verify.err);
-    assert.match(verify.out, /is intact/);
-    assert.match(verify.err, /could not be recorded/);
-    assert.match(verify.err, /read-only/);
-    const json = await cli(state, 'snapshots', 'verify', id, '--json');
-    assert.equal(json.code, ExitCodes.Ok);
-    assert.equal((JSON.parse(json.out) as { ok: boolean }).ok, true);
-    const recover = await cli(state, 'recover');
-    assertTyped(recover, 'recover');
-    assert.equal(recover.code, ExitCodes.Ok, recover.err);
-    assert.match(recover.out, /Nothing to recover/);
-    fs.dispose();
-    fs = undefined;
-  });
+  it('read-only: list and verify of intact data succeed, verify says the result was not recorded; recover has nothing to do', () =>
+    withTmpfs(8, async (fs) => {
+      const state = join(fs.dir, 'state');
+      cpSync(base, state, { recursive: true });
+      fs.readOnly(true);
+      const list = await cli(state, 'snapshots', 'list', '--json');
+      assertTyped(list, 'list');
+      assert.equal(list.code, ExitCodes.Ok, list.err);
+      assert.equal((JSON.parse(list.out) as { snapshots: { id: string }[] }).snapshots[0]?.id, id);
+      assert.equal(list.err, '', 'nothing waits for recovery, so nothing to warn about');
+      const verify = await cli(state, 'snapshots', 'verify', id);
+      assertTyped(verify, 'verify');
+      assert.equal(verify.code, ExitCodes.Ok, verify.err);
+      assert.match(verify.out, /is intact/);
+      assert.match(verify.err, /could not be recorded/);
+      assert.match(verify.err, /read-only/);
+      const json = await cli(state, 'snapshots', 'verify', id, '--json');
+      assert.equal(json.code, ExitCodes.Ok);
+      assert.equal((JSON.parse(json.out) as { ok: boolean }).ok, true);
+      const recover = await cli(state, 'recover');
+      assertTyped(recover, 'recover');
+      assert.equal(recover.code, ExitCodes.Ok, recover.err);
+      assert.match(recover.out, /Nothing to recover/);
+    }));
 
-  it('read-only with an interrupted capture waiting: the commands say so, naming the folder', async () => {
-    fs = mountTmpfs(8);
-    const state = join(fs.dir, 'state');
-    cpSync(base, state, { recursive: true });
-    mkdirSync(join(state, 'snapshots', 'quiesce'), { recursive: true });
-    writeFileSync(join(state, 'snapshots', 'quiesce', `${'a'.repeat(32)}.json`), '{}');
-    fs.readOnly(true);
-    const list = await cli(state, 'snapshots', 'list');
-    assertTyped(list, 'list');
-    assert.equal(list.code, ExitCodes.Ok, list.err);
-    assert.match(list.err, /read-only/);
-    assert.ok(list.err.includes(state), list.err);
-    assert.match(list.err, /berth recover/);
-    fs.dispose();
-    fs = undefined;
-  });
+  it('read-only with an interrupted capture waiting: the commands say so, naming the folder', () =>
+    withTmpfs(8, async (fs) => {
+      const state = join(fs.dir, 'state');
+      cpSync(base, state, { recursive: true });
+      mkdirSync(join(state, 'snapshots', 'quiesce'), { recursive: true });
+      writeFileSync(join(state, 'snapshots', 'quiesce', `${'a'.repeat(32)}.json`), '{}');
+      fs.readOnly(true);
+      const list = await cli(state, 'snapshots', 'list');
+      assertTyped(list, 'list');
+      assert.equal(list.code, ExitCodes.Ok, list.err);
+      assert.match(list.err, /read-only/);
+      assert.ok(list.err.includes(state), list.err);
+      assert.match(list.err, /berth recover/);
+    }));
 
-  it('full: list and verify succeed with a warning that names the full file system', async () => {
-    fs = mountTmpfs(2);
-    const state = join(fs.dir, 'state');
-    cpSync(base, state, { recursive: true });
-    fs.fill();
-    const list = await cli(state, 'snapshots', 'list', '--json');
-    assertTyped(list, 'list');
-    assert.equal(list.code, ExitCodes.Ok, list.err);
-    assert.match(list.err, /is full/);
-    assert.ok(list.err.includes(state), list.err);
-    const verify = await cli(state, 'snapshots', 'verify', id);
-    assertTyped(verify, 'verify');
-    assert.equal(verify.code, ExitCodes.Ok, verify.err);
-    assert.match(verify.out, /is intact/);
-    assert.match(verify.err, /could not be recorded.*is full/s);
-    const recover = await cli(state, 'recover');
-    assertTyped(recover, 'recover');
-    fs.dispose();
-    fs = undefined;
-  });
+  it('full: list and verify succeed with a warning that names the full file system', () =>
+    withTmpfs(2, async (fs) => {
+      const state = join(fs.dir, 'state');
+      cpSync(base, state, { recursive: true });
+      fs.fill();
+      const list = await cli(state, 'snapshots', 'list', '--json');
+      assertTyped(list, 'list');
+      assert.equal(list.code, ExitCodes.Ok, list.err);
+      assert.match(list.err, /is full/);
+      assert.ok(list.err.includes(state), list.err);
+      const verify = await cli(state, 'snapshots', 'verify', id);
+      assertTyped(verify, 'verify');
+      assert.equal(verify.code, ExitCodes.Ok, verify.err);
+      assert.match(verify.out, /is intact/);
+      assert.match(verify.err, /could not be recorded.*is full/s);
+      const recover = await cli(state, 'recover');
+      assertTyped(recover, 'recover');
+    }));
 });
