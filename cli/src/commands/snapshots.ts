@@ -133,6 +133,7 @@ const verify: CommandSpec<VerifySnapshotResult> = {
   },
   print(result, io) {
     io.out(l10n.t('Snapshot {0} is intact: {1} files, {2} checked; the ID matches the content.', result.id.slice(0, 12), result.files, formatBytes(result.bytes)));
+    for (const w of result.warnings ?? []) io.err(`berth: ${w}`);
   },
 };
 

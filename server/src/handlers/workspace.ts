@@ -14,6 +14,7 @@ import { onRequest, type RequestOptions } from '../rpc';
 
 export interface WorkspaceHandlerHooks {
   readonly onEngineUnreachable?: () => void;
+  readonly stateDir?: () => string;
 }
 
 /** berth/workspace/*: export (kept for the diff view), import, one side of a file, apply, save the patch. */

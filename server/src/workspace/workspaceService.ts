@@ -16,7 +16,7 @@ import type {
 import { crashPoint } from '../crash';
 import type { Engine } from '../engine/engine';
 import { BerthError, ConflictError, InvalidParamsError, NotFoundError, RejectedError } from '../errors';
-import { acquireLock } from '../locks';
+import { acquireLock, busyError, lockHolder } from '../locks';
 import type { OperationContext } from '../operation';
 import { openOutput, resolveOutput, type OutputTarget, type OutputWriter, type UserOutputOptions } from '../output/userOutput';
 import type { WorkloadService } from '../workloads/workloadService';
@@ -195,14 +195,14 @@ export class WorkspaceService {
     const from = request.from === undefined ? undefined : validateRevision(request.from, '--from');
     const workload = await this.workloads.resolve(request.workload, ctx.signal);
     const { path, source } = resolveRepoPath(request.path, workload.labels, request.defaultPath);
-    this.requireRunning(workload);
+    const stateDir = this.stateDir();
+    await this.requireRunning(stateDir, workload);
     const env = userGitEnv();
     const local = await inspectLocalRepo(request.dir, env);
     if (branch) await checkNewBranch(local, branch, env);
     const fromCommit = from ? await resolveLocalCommit(local, from, env) : undefined;
     ctx.progress.report(l10n.t('Listing the files of {0}', local.dir));
     const entries = await importEntries(local, mode, env);
-    const stateDir = this.stateDir();
     const lock = await acquireLock(stateDir, 'workspace', workload.identity.key, 'workspace import', { signal: ctx.signal });
     try {
       const outcome = await runImport(
@@ -288,10 +288,18 @@ export class WorkspaceService {
     return record;
   }
 
-  private requireRunning(workload: Workload): void {
-    if (workload.state !== 'running') {
-      throw new ConflictError(l10n.t('{0} is {1}; start it first, because import runs commands in it.', workload.name, workload.state));
-    }
+  /**
+   * Import runs commands in the workload, so it must be running. When it is not and another
+   * Berth operation holds the workload (a capture pauses it, a restore stops it), that is BUSY
+   * naming the holder, not "start it first": starting or unpausing it under that operation would
+   * break it (a capture's snapshot would be inconsistent). The workspace lock itself stays apart
+   * from the workload lock: a running workload is imported into whatever else runs.
+   */
+  private async requireRunning(stateDir: string, workload: Workload): Promise<void> {
+    if (workload.state === 'running') return;
+    const holder = await lockHolder(stateDir, 'workload', workload.identity.key);
+    if (holder) throw busyError(workload.identity.key, holder);
+    throw new ConflictError(l10n.t('{0} is {1}; start it first, because import runs commands in it.', workload.name, workload.state));
   }
 }
 
