@@ -3,6 +3,7 @@ import { State, WorkDoneProgress, type LanguageClient, type WorkDoneProgressBegi
 import type { RequestType } from 'vscode-jsonrpc';
 import {
   EngineStatusRequest,
+  ErrorCodes,
   ServerInfoRequest,
   SettingsChangedNotification,
   WatchWorkloadsNotification,
@@ -13,6 +14,7 @@ import { NotificationHub, TOPICS } from './hub';
 import { createLanguageClient } from './languageClient';
 import { Log } from './log';
 import { BusyWorkloads } from './operations/busy';
+import { errorCode } from './operations/errors';
 import { OperationRunner, type OperationOptions, type OperationParams } from './operations/runner';
 import { affectsBackend, readBackendSettings } from './settings';
 
@@ -143,6 +145,14 @@ export class Ctx implements vscode.Disposable {
   /** The language client, for tests that follow a request's progress themselves. */
   languageClient(): LanguageClient | undefined {
     return this.client;
+  }
+
+  /**
+   * A listing failed. When the engine could not be reached, read its status again: the status
+   * bar and the welcome content then say so, and every view follows the new status.
+   */
+  noticeFailure(error: unknown): void {
+    if (errorCode(error) === ErrorCodes.EngineUnreachable) void this.refreshEngineStatus();
   }
 
   async refreshEngineStatus(): Promise<EngineStatus | undefined> {

@@ -14,11 +14,11 @@ export interface ErrorSummary {
 
 /** True for a cancel the user asked for: the backend's Cancelled answer, or VS Code's own. */
 export function isCancellation(error: unknown): boolean {
-  return error instanceof vscode.CancellationError || codeOf(error) === ErrorCodes.Cancelled;
+  return error instanceof vscode.CancellationError || errorCode(error) === ErrorCodes.Cancelled;
 }
 
 export function summarizeError(error: unknown): ErrorSummary {
-  const code = codeOf(error);
+  const code = errorCode(error);
   const message = error instanceof Error ? error.message : String(error);
   const name = (code !== undefined ? errorCodeName(code) : undefined) ?? (error instanceof Error ? error.name : 'Error');
   return { ...(code !== undefined ? { code } : {}), name, message };
@@ -54,7 +54,8 @@ function actionsFor(_error: ErrorSummary, log: Log): readonly ErrorAction[] {
   return [{ title: vscode.l10n.t('Open Log'), run: () => log.show() }];
 }
 
-function codeOf(error: unknown): number | undefined {
+/** The typed error code an error carries (the backend's answers do), if any. */
+export function errorCode(error: unknown): number | undefined {
   const code = (error as { code?: unknown } | null | undefined)?.code;
   return typeof code === 'number' ? code : undefined;
 }

@@ -17,7 +17,7 @@ import { WorkloadItem } from '../../views/workloads/WorkloadItem';
 import { formatBytes } from '../../views/workloads/MountItem';
 import { RestoreStatus } from '../restore/restoreStatus';
 import { operationWorkload, workloadArgument } from '../workloads/pickWorkload';
-import { chooseSnapshot, snapshotName } from './snapshotArgument';
+import { chooseSnapshot, hasSnapshotData, snapshotName } from './snapshotArgument';
 
 export interface RestoreOptions {
   /** Scripts only: the user already confirmed elsewhere (the backend still checks `confirm`). */
@@ -54,7 +54,7 @@ async function chooseTarget(ctx: Ctx, arg: unknown, second: unknown): Promise<{ 
     }
     return { workload, snapshot };
   }
-  const workload = arg instanceof WorkloadItem ? arg.workload : await workloadArgument(ctx, arg, (w) => w.mounts.some((m) => (m.type === 'volume' && !m.anonymous) || m.type === 'bind'));
+  const workload = arg instanceof WorkloadItem ? arg.workload : await workloadArgument(ctx, arg, hasSnapshotData);
   if (!workload) return undefined;
   const { snapshots } = await ctx.request(ListSnapshotsRequest.type, { workload: workload.identity.key });
   const snapshot = await chooseSnapshot(snapshots, second, {

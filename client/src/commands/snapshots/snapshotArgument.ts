@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { ListSnapshotsRequest, type SnapshotInfo } from '../../../../protocol/src';
+import { ListSnapshotsRequest, type SnapshotInfo, type Workload } from '../../../../protocol/src';
 import type { Ctx } from '../../ctx';
 import type { OperationWorkload } from '../../operations/busy';
 import { SnapshotItem } from '../../views/snapshots/SnapshotItem';
@@ -62,4 +62,9 @@ export function snapshotName(s: SnapshotInfo): string {
 /** A snapshot's workload as an operation names it (a snapshot outlives its container). */
 export function snapshotWorkload(s: SnapshotInfo): OperationWorkload {
   return { key: s.workload.key, name: s.workload.label };
+}
+
+/** Whether a workload has data a snapshot captures: a named volume or a bind mount. */
+export function hasSnapshotData(w: Workload): boolean {
+  return w.mounts.some((m) => (m.type === 'volume' && !m.anonymous) || m.type === 'bind');
 }

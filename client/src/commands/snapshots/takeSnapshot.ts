@@ -3,6 +3,7 @@ import { CreateSnapshotRequest, QUIESCE_MODES, type CreateSnapshotResult, type Q
 import type { Ctx } from '../../ctx';
 import { WorkloadGroupItem } from '../../views/snapshots/WorkloadGroupItem';
 import { workloadArgument } from '../workloads/pickWorkload';
+import { hasSnapshotData } from './snapshotArgument';
 
 export interface TakeSnapshotOptions {
   /** Skips the label prompt (scripts and tests). */
@@ -25,7 +26,7 @@ export function takeSnapshot(ctx: Ctx) {
       key = arg.identity.key;
       name = arg.identity.label;
     } else {
-      const workload = await workloadArgument(ctx, arg, (w) => w.mounts.some((m) => (m.type === 'volume' && !m.anonymous) || m.type === 'bind'));
+      const workload = await workloadArgument(ctx, arg, hasSnapshotData);
       if (!workload) return undefined;
       ref = workload.id;
       key = workload.identity.key;

@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { ErrorCodes, ListPluginsRequest, type WorkloadPlugins } from '../../../../protocol/src';
+import { ListPluginsRequest, type WorkloadPlugins } from '../../../../protocol/src';
 import type { Ctx } from '../../ctx';
 import { TreeProvider } from '../TreeProvider';
 import { LeftoverItem } from './LeftoverItem';
@@ -50,7 +50,7 @@ export class PluginsProvider extends TreeProvider<PluginNode> {
     try {
       groups = (await this.ctx.request(ListPluginsRequest.type, {})).workloads;
     } catch (error) {
-      if ((error as { code?: unknown }).code === ErrorCodes.EngineUnreachable) void this.ctx.refreshEngineStatus();
+      this.ctx.noticeFailure(error);
       this.setMessage(vscode.l10n.t('Cannot list plugins: {0}', (error as Error).message));
       this.lastGroups = [];
       return [];

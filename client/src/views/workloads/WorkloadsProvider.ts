@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { ErrorCodes, ListWorkloadsRequest, VolumeUsageRequest, type Workload } from '../../../../protocol/src';
+import { ListWorkloadsRequest, VolumeUsageRequest, type Workload } from '../../../../protocol/src';
 import type { Ctx } from '../../ctx';
 import { TreeProvider } from '../TreeProvider';
 import { ComposeProjectItem } from './ComposeProjectItem';
@@ -63,8 +63,7 @@ export class WorkloadsProvider extends TreeProvider<WorkloadNode> {
     try {
       workloads = (await this.ctx.request(ListWorkloadsRequest.type, { all: true })).workloads;
     } catch (error) {
-      const code = (error as { code?: unknown }).code;
-      if (code === ErrorCodes.EngineUnreachable) void this.ctx.refreshEngineStatus();
+      this.ctx.noticeFailure(error);
       this.setMessage(vscode.l10n.t('Cannot list workloads: {0}', (error as Error).message));
       this.lastWorkloads = [];
       return [];
