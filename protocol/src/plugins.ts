@@ -1,4 +1,5 @@
 import { NotificationType, RequestType } from 'vscode-jsonrpc';
+import type { WithProgress } from './params/progress';
 import type { Workload } from './workloads';
 
 // Plugins: directories under a workload's plugin root, installed atomically (docs/plugins.md).
@@ -75,11 +76,9 @@ interface PluginRootParams {
   /** Overrides the `berth.plugins.root` setting for this call (the CLI's --root); the label still wins. */
   readonly root?: string;
 }
-interface MutatingParams extends PluginRootParams {
+interface MutatingParams extends PluginRootParams, WithProgress {
   /** Wait for another operation's lock instead of failing with Busy at once. */
   readonly wait?: boolean;
-  /** LSP work-done progress token; progress messages name the step. */
-  readonly workDoneToken?: string | number;
 }
 
 export interface ListPluginsParams extends PluginRootParams {

@@ -1,5 +1,6 @@
-import { NotificationType, RequestType, type ProgressToken } from 'vscode-jsonrpc';
+import { NotificationType, RequestType } from 'vscode-jsonrpc';
 import type { WorkloadIdentity } from './identity';
+import type { WithProgress } from './params/progress';
 
 /**
  * The named steps of a restore, in order. The same names are the crash-test seams
@@ -68,14 +69,12 @@ export namespace RestorePreviewRequest {
   export const type = new RequestType<RestorePreviewParams, RestorePreviewResult, void>(method);
 }
 
-export interface RestoreSnapshotParams {
+export interface RestoreSnapshotParams extends WithProgress {
   readonly workload: string;
   /** The snapshot: record ID, label, or content ID (prefix); restore acts on its content. */
   readonly snapshot: string;
   /** Must equal the snapshot's full 64-digit ID (like an `X-Confirm-Restore` header); anything else is refused. */
   readonly confirm: string;
-  /** LSP work-done progress: the phase and percentage of the named steps. */
-  readonly workDoneToken?: ProgressToken;
 }
 
 export interface RestoreSnapshotResult {

@@ -1,5 +1,6 @@
 import { NotificationType, RequestType } from 'vscode-jsonrpc';
 import type { WorkloadIdentity } from './identity';
+import type { WithProgress } from './params/progress';
 
 /** How a workload is held still while its volumes are read (`berth.snapshots.quiesce`). */
 export type QuiesceMode = 'pause' | 'stop' | 'none';
@@ -133,7 +134,7 @@ export namespace ListSnapshotsRequest {
   export const type = new RequestType<ListSnapshotsParams, ListSnapshotsResult, void>(method);
 }
 
-export interface CreateSnapshotParams {
+export interface CreateSnapshotParams extends WithProgress {
   readonly workload: string;
   readonly label?: string;
   /** Defaults to `pause`. */
@@ -182,10 +183,11 @@ export interface VerifySnapshotResult {
   /** Things that did not stop the check, such as a result that could not be recorded. */
   readonly warnings?: readonly string[];
 }
+export interface VerifySnapshotParams extends SnapshotRef, WithProgress {}
 /** Client → server. Re-reads the stored data: every file's size and hash, and the ID. */
 export namespace VerifySnapshotRequest {
   export const method = 'berth/snapshots/verify';
-  export const type = new RequestType<SnapshotRef, VerifySnapshotResult, void>(method);
+  export const type = new RequestType<VerifySnapshotParams, VerifySnapshotResult, void>(method);
 }
 
 export interface DeleteSnapshotResult {
@@ -211,7 +213,7 @@ export namespace PinSnapshotRequest {
   export const type = new RequestType<PinSnapshotParams, PinSnapshotResult, void>(method);
 }
 
-export interface ExportSnapshotParams extends SnapshotRef {
+export interface ExportSnapshotParams extends SnapshotRef, WithProgress {
   /** Absolute path of the file to write (replaced atomically). */
   readonly file: string;
 }
@@ -227,7 +229,7 @@ export namespace ExportSnapshotRequest {
   export const type = new RequestType<ExportSnapshotParams, ExportSnapshotResult, void>(method);
 }
 
-export interface ImportSnapshotParams {
+export interface ImportSnapshotParams extends WithProgress {
   /** Absolute path of a portable snapshot file. */
   readonly file: string;
 }

@@ -1,5 +1,6 @@
 import { NotificationType, RequestType } from 'vscode-jsonrpc';
 import type { WorkloadIdentity } from './identity';
+import type { WithProgress } from './params/progress';
 
 export type WorkloadState = 'created' | 'running' | 'paused' | 'restarting' | 'removing' | 'exited' | 'dead';
 export type WorkloadHealth = 'healthy' | 'unhealthy' | 'starting' | 'none';
@@ -57,6 +58,8 @@ export interface WorkloadRef {
   readonly workload: string;
 }
 
+/** Start, stop and restart: the workload, and progress while the engine works. */
+export interface LifecycleParams extends WorkloadRef, WithProgress {}
 export type LifecycleAction = 'start' | 'stop' | 'restart';
 export interface LifecycleResult {
   readonly workload: Workload;
@@ -64,17 +67,17 @@ export interface LifecycleResult {
 /** Client → server. Starts a container; resolves when the engine reports it started. */
 export namespace StartWorkloadRequest {
   export const method = 'berth/workloads/start';
-  export const type = new RequestType<WorkloadRef, LifecycleResult, void>(method);
+  export const type = new RequestType<LifecycleParams, LifecycleResult, void>(method);
 }
 /** Client → server. Stops a container (the engine's default grace period). */
 export namespace StopWorkloadRequest {
   export const method = 'berth/workloads/stop';
-  export const type = new RequestType<WorkloadRef, LifecycleResult, void>(method);
+  export const type = new RequestType<LifecycleParams, LifecycleResult, void>(method);
 }
 /** Client → server. Restarts a container. */
 export namespace RestartWorkloadRequest {
   export const method = 'berth/workloads/restart';
-  export const type = new RequestType<WorkloadRef, LifecycleResult, void>(method);
+  export const type = new RequestType<LifecycleParams, LifecycleResult, void>(method);
 }
 
 export interface WorkloadLogsParams extends WorkloadRef {

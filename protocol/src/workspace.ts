@@ -1,4 +1,5 @@
-import { RequestType, type ProgressToken } from 'vscode-jsonrpc';
+import { RequestType } from 'vscode-jsonrpc';
+import type { WithProgress } from './params/progress';
 
 /** Where the repo path came from: the request, the container label, the setting, or the default. */
 export type WorkspacePathSource = 'param' | 'label' | 'setting' | 'default';
@@ -32,7 +33,7 @@ export interface WorkspaceChangedFile {
   readonly deletions?: number;
 }
 
-export interface WorkspaceExportParams {
+export interface WorkspaceExportParams extends WithProgress {
   readonly workload: string;
   /** Repo path inside the container; wins over the `berth.workspace.path` label. */
   readonly path?: string;
@@ -40,7 +41,6 @@ export interface WorkspaceExportParams {
   readonly defaultPath?: string;
   /** Diff against this commit-ish instead of the recorded base. */
   readonly base?: string;
-  readonly workDoneToken?: ProgressToken;
 }
 
 export interface WorkspaceExportResult {
@@ -79,7 +79,7 @@ export namespace WorkspaceExportRequest {
 
 export type WorkspaceImportMode = 'tracked' | 'full_copy';
 
-export interface WorkspaceImportParams {
+export interface WorkspaceImportParams extends WithProgress {
   readonly workload: string;
   /** Absolute path of the local repository's top folder. */
   readonly dir: string;
@@ -93,7 +93,6 @@ export interface WorkspaceImportParams {
   readonly from?: string;
   /** Remove write permission from the copy afterwards. */
   readonly readOnly?: boolean;
-  readonly workDoneToken?: ProgressToken;
 }
 
 export interface WorkspaceImportResult {
@@ -137,11 +136,10 @@ export namespace WorkspaceFileContentRequest {
   export const type = new RequestType<WorkspaceFileContentParams, WorkspaceFileContentResult, void>(method);
 }
 
-export interface WorkspaceApplyParams {
+export interface WorkspaceApplyParams extends WithProgress {
   readonly exportId: string;
   /** Absolute path of a local repository (its top folder). */
   readonly repo: string;
-  readonly workDoneToken?: ProgressToken;
 }
 
 export interface WorkspaceApplyResult {
