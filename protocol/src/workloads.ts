@@ -1,6 +1,10 @@
 import { NotificationType, RequestType } from 'vscode-jsonrpc';
 import type { WorkloadIdentity } from './identity';
-import type { WithProgress } from './params/progress';
+import type { LifecycleParams, ListWorkloadsParams, WorkloadLogsParams } from './params/workloads';
+
+// Each request's params are declared once, as a schema in params/workloads.ts (the backend validates
+// them with it); these are its types.
+export type { LifecycleParams, ListWorkloadsParams, WorkloadLogsParams, WorkloadRef } from './params/workloads';
 
 export type WorkloadState = 'created' | 'running' | 'paused' | 'restarting' | 'removing' | 'exited' | 'dead';
 export type WorkloadHealth = 'healthy' | 'unhealthy' | 'starting' | 'none';
@@ -40,10 +44,6 @@ export interface Workload {
   readonly busy?: string;
 }
 
-export interface ListWorkloadsParams {
-  /** Include stopped containers; default true. */
-  readonly all?: boolean;
-}
 export interface ListWorkloadsResult {
   readonly workloads: readonly Workload[];
 }
@@ -53,13 +53,6 @@ export namespace ListWorkloadsRequest {
   export const type = new RequestType<ListWorkloadsParams, ListWorkloadsResult, void>(method);
 }
 
-/** Names a workload by container ID, container name or durable identity string. */
-export interface WorkloadRef {
-  readonly workload: string;
-}
-
-/** Start, stop and restart: the workload, and progress while the engine works. */
-export interface LifecycleParams extends WorkloadRef, WithProgress {}
 export type LifecycleAction = 'start' | 'stop' | 'restart';
 export interface LifecycleResult {
   readonly workload: Workload;
@@ -80,11 +73,6 @@ export namespace RestartWorkloadRequest {
   export const type = new RequestType<LifecycleParams, LifecycleResult, void>(method);
 }
 
-export interface WorkloadLogsParams extends WorkloadRef {
-  /** How many lines from the end; default 500, at most 10000. */
-  readonly tail?: number;
-  readonly timestamps?: boolean;
-}
 export interface WorkloadLogsResult {
   readonly name: string;
   /** stdout and stderr interleaved in engine order, demultiplexed, UTF-8. */
