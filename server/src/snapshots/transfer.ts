@@ -11,9 +11,10 @@ import { basename, dirname, isAbsolute, join } from 'node:path';
 import * as l10n from '@vscode/l10n';
 import type { ExportSnapshotResult } from '../../../protocol/src';
 import { SnapshotDataWriter } from '../archive/dataWriter';
-import { validateManifest, type SnapshotManifest } from '../archive/manifest';
+import { manifestJson, parseManifestJson, type SnapshotManifest } from '../archive/manifest';
 import { writeAll } from '../archive/parallelGzip';
 import { manifestMember } from '../archive/portable';
+import { restoreProblem } from '../archive/restorable';
 import { readSnapshotArchive } from '../archive/snapshotReader';
 import { crashPoint } from '../crash';
 import { CancelledError, InvalidParamsError, NotFoundError, OperationFailedError, RejectedError } from '../errors';
@@ -30,7 +31,9 @@ import { loadSealedManifest } from './verify';
 export async function exportSnapshot(store: SnapshotStore, record: CatalogRecord, file: string, ctx: OperationContext): Promise<ExportSnapshotResult> {
   if (!isAbsolute(file)) throw new InvalidParamsError(l10n.t('The export file must be an absolute path, not "{0}".', file));
   const { seal, manifest } = await loadSealedManifest(store, record.id);
-  const text = JSON.stringify(validateManifest(exportManifest(manifest, record)));
+  const text = manifestJson(exportManifest(manifest, record));
+  // The exported manifest must pass the same validation an import applies.
+  parseManifestJson(text);
   const head = await manifestMember(text, Math.floor(Date.parse(record.capturedAt) / 1000));
   const temp = join(dirname(file), `.${basename(file)}.${randomBytes(6).toString('hex')}.berth-tmp`);
   let handle: FileHandle;
@@ -123,6 +126,9 @@ export async function importFile(store: SnapshotStore, file: string, ctx: Operat
     problem,
     onProgress: progress(l10n.t('Checking')),
   });
+  // Berth stores only what it could restore: verified means restorable (restorable.ts).
+  const unrestorable = restoreProblem(first.manifest);
+  if (unrestorable) throw problem(unrestorable.message, unrestorable.path);
   crashPoint('import.scan');
   throwIfCancelled(ctx.signal);
 
@@ -159,7 +165,7 @@ export async function importFile(store: SnapshotStore, file: string, ctx: Operat
       await handle.close();
     }
     const manifest = second.manifest;
-    const manifestText = JSON.stringify(manifest);
+    const manifestText = manifestJson(manifest);
     await writeNewFileDurable(join(temp, OBJECT_FILES.manifest), manifestText);
     const seal: Seal = { schemaVersion: 1, id: manifest.id, manifestSha256: sha256Hex(manifestText), dataSha256: data.sha256, dataBytes: data.bytes };
     await writeNewFileDurable(join(temp, OBJECT_FILES.seal), JSON.stringify(seal));
