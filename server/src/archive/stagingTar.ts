@@ -44,7 +44,8 @@ const HIGH_WATER = 8 * 1024 * 1024;
 /**
  * Reads the data once, checking everything as the snapshot reader does, and feeds each volume's
  * tar to `extract`. Rejects with the first problem after every started extraction has settled
- * (PITFALLS §2: a rejected write may still be writing), so the caller may clean up at once.
+ * (a rejected tar write may still be writing when the promise settles), so the caller may clean
+ * up at once.
  */
 export async function streamStagingTars(options: StagingTarOptions): Promise<ReadSnapshotResult> {
   let current: { index: number; out: PassThrough; links: ManifestEntry[]; hardlinks: ManifestEntry[]; stage: string } | undefined;

@@ -1,37 +1,32 @@
 // The one place Berth reads tar. Every archive (the engine's tar during capture, stored
-// snapshots during verify and restore, foreign files during import) goes through scanTar, so
-// validation and extraction always see the same entries (PITFALLS §8).
+// snapshots during verify and restore, foreign files during import, plugin roots read through
+// the engine) goes through scanTar, so validation and extraction always see the same entries:
+// tar readers that disagree about an archive are how files get smuggled past a check.
 //
-// Two readers run in lockstep over the same bytes:
-// - A small raw reader (RawTarReader below) frames the archive and decodes every header from
-//   its bytes. It is the source of truth for names, link targets and device numbers, because
-//   tar v7's Header/Pax decode names as UTF-8 lossily (`caf\xe9` becomes `caf\uFFFD`) and its
-//   PAX parser splits records at newlines instead of using their length prefix, so a `path=`
-//   record holding a newline is silently dropped. A name may be any bytes but NUL.
-// - tar v7's Parser gets the same bytes, up to the end-of-archive marker, as a second opinion:
-//   it must see the same entries with the same types and sizes, or the archive is refused as one
-//   that two parsers read differently. Its own rules stay in force: bad checksums, truncation,
-//   over-long meta headers and every other warning are fatal.
-//
-// Rules that keep it safe (PITFALLS §3, §6, §8):
-// - Nothing throws inside a Parser callback: every visitor call is wrapped, and a failure calls
-//   `parser.abort(error)`, which stops the parser for good.
-// - A PAX global header is refused wherever it stands, also after the last entry: other tools
-//   apply its `path=`, node-tar does not.
-// - Things other tar readers resolve differently are refused: more than one PAX header or GNU
-//   long name for one entry, a PAX path together with a GNU long name, a body on an entry type
-//   that has none (Go and GNU tar skip it, node-tar reads it), a lone zero block followed by more
-//   headers, GNU sparse records, an extended header with no entry after it.
-// - Nothing after the end-of-archive marker reaches the Parser: node-tar keeps whatever follows
-//   the marker in one buffer that it re-concatenates on every chunk, which made a gzip of zeros
-//   cost time quadratic in its size. Here the bytes after the marker are only counted: they
-//   must be zeros (record padding) and at most `maxTrailingBytes`.
-// - The parser never decompresses: callers feed it plain tar (they inflate with a bounded
-//   gunzip). `maxDecompressionRatio: 1` makes any attempt to inflate inside the parser abort at
-//   once, and `zstd`/`brotli` sniffing is off; a stream that starts with the gzip magic is
-//   refused before the parser sees it.
+// The reader is Berth's own (RawTarReader below), not tar v7's Parser, because a name is any
+// bytes but NUL and the Parser cannot read such names: its Header and Pax decode them as UTF-8
+// (`caf\xe9` becomes `caf\uFFFD`), and it splits PAX records at newlines and drops every record
+// whose byte length no longer matches after that decoding, silently. With the engine's own
+// archive of a volume that is enough to read a different name than the one stored, or to lose a
+// link target altogether (the engine writes a non-ASCII target only in PAX). The Parser also
+// kept everything after the end-of-archive marker in one buffer that it re-concatenated on
+// every chunk, so a gzip of zeros cost time quadratic in its size. What its rules protected is
+// kept here, stricter:
+// - every header checksum is checked; a truncated body or header, an unknown entry type, an
+//   over-long PAX or GNU long-name header, an unknown header format are errors, never skipped;
+// - a PAX global header is refused wherever it stands, also after the last entry: other tools
+//   apply its `path=`;
+// - what other tar readers resolve differently is refused: more than one PAX header or GNU long
+//   name for one entry, a PAX path together with a GNU long name, a body on an entry type that
+//   has none (Go and GNU tar skip it, others read it), a lone zero block followed by more
+//   headers, GNU sparse records, an extended header with no entry after it;
+// - the bytes after the end-of-archive marker are only counted: they must be zeros (record
+//   padding) and at most `maxTrailingBytes`; nothing is buffered, so refusal is linear;
+// - nothing throws out of the reader into a stream callback: errors end the scan (the source
+//   is destroyed) and reject it with the first error;
+// - the reader never decompresses: callers feed it plain tar (they inflate with a bounded
+//   gunzip), and a stream that starts with the gzip magic is refused.
 import type { Readable } from 'node:stream';
-import { Parser, type ReadEntry } from 'tar';
 import { CancelledError } from '../errors';
 import { displayName, nameFromBytes } from './names';
 
@@ -92,118 +87,40 @@ const DEFAULT_TRAILING = 1024 * 1024;
 
 /** Reads a plain (uncompressed) tar stream through the visitor. Rejects with the first error. */
 export async function scanTar(source: Readable | AsyncIterable<Buffer>, visitor: TarVisitor, options: ScanOptions): Promise<ScanResult> {
-  let failure: Error | undefined;
   let tarBytes = 0;
-  let parserSawEnd = false;
-  const maxMeta = options.maxMetaBytes ?? 64 * 1024;
-  const parser = new Parser({ strict: false, maxMetaEntrySize: maxMeta, maxDecompressionRatio: 1, zstd: false, brotli: false });
-  const fail = (error: Error) => {
-    failure ??= error;
-    parser.abort(error);
-  };
-  // What the raw reader announced, in order; the Parser's entries must match them one by one.
-  const expected: { kind: TarEntryKind; size: number; path: string }[] = [];
-  let lastPath: string | undefined;
   const reader = new RawTarReader({
-    maxMetaBytes: maxMeta,
+    maxMetaBytes: options.maxMetaBytes ?? 64 * 1024,
     maxTrailingBytes: options.maxTrailingBytes ?? DEFAULT_TRAILING,
     formatError: options.formatError,
-    entry: (header) => {
-      lastPath = header.path;
-      expected.push({ kind: header.kind, size: header.size, path: header.path });
-      return visitor.entry(header);
-    },
+    entry: (header) => visitor.entry(header),
   });
-
-  const done = new Promise<void>((resolve, reject) => {
-    parser.on('end', () => resolve());
-    parser.on('error', (error: Error) => reject(failure ?? error));
-  });
-  // Keep an unobserved rejection from surfacing before we await it below.
-  done.catch(() => undefined);
-  parser.on('warn', (_code: string, message: string) => fail(options.formatError(lastPath === undefined ? message : `${message} (at or after "${displayName(lastPath)}")`, lastPath)));
-  parser.on('ignoredEntry', (entry: ReadEntry) => fail(options.formatError(`unsupported or oversized entry (${entry.type})`, lastPath)));
-  parser.on('eof', () => {
-    parserSawEnd = true;
-  });
-  parser.on('entry', (entry: ReadEntry) => {
-    entry.resume();
-    const next = expected.shift();
-    const kind = KIND_OF_PARSER_TYPE[entry.type];
-    if (!next || kind !== next.kind || entry.size !== next.size) {
-      const where = next ? next.path : lastPath;
-      fail(options.formatError(`tar parsers disagree about this entry (${next ? `${next.kind}, ${next.size} bytes` : 'none'} against ${entry.type}, ${entry.size} bytes)`, where));
-    }
-  });
-
-  const iterable = source as AsyncIterable<Buffer>;
   const destroy = (error?: Error) => (source as Partial<Readable>).destroy?.(error);
   const onAbort = () => destroy(new CancelledError());
   options.signal?.addEventListener('abort', onAbort, { once: true });
   try {
     let first = true;
-    for await (const chunk of iterable) {
+    for await (const chunk of source as AsyncIterable<Buffer>) {
       if (options.signal?.aborted) throw new CancelledError();
       if (first && chunk.length > 0) {
         first = false;
         if (chunk.length >= 2 && chunk[0] === GZIP_MAGIC[0] && chunk[1] === GZIP_MAGIC[1]) {
-          fail(options.formatError('the tar stream is itself compressed (nested gzip)', undefined));
+          throw options.formatError('the tar stream is itself compressed (nested gzip)', undefined);
         }
       }
-      if (failure) break;
       tarBytes += chunk.length;
-      // The raw reader goes first: it decides where the archive ends, and only bytes up to
-      // there are handed to the Parser.
-      let archiveBytes: number;
-      try {
-        archiveBytes = reader.write(chunk);
-      } catch (error) {
-        fail(error as Error);
-        break;
-      }
-      if (archiveBytes > 0) parser.write(archiveBytes === chunk.length ? chunk : chunk.subarray(0, archiveBytes));
-      if (failure) break;
+      reader.write(chunk);
       await visitor.ready?.();
-      if (failure) break;
     }
+    if (options.signal?.aborted) throw new CancelledError();
+    reader.end(options.requireEnd ?? true);
   } catch (error) {
-    if (options.signal?.aborted) failure ??= new CancelledError();
-    fail(failure ?? (error as Error));
+    destroy();
+    throw options.signal?.aborted ? new CancelledError() : error;
   } finally {
     options.signal?.removeEventListener('abort', onAbort);
   }
-  if (failure) {
-    destroy();
-    throw failure;
-  }
-  try {
-    reader.end(options.requireEnd ?? true);
-  } catch (error) {
-    fail(error as Error);
-    throw failure ?? error;
-  }
-  parser.end();
-  try {
-    await done;
-  } catch (error) {
-    throw failure ?? error;
-  }
-  if (failure) throw failure;
-  if (expected.length > 0) throw options.formatError('tar parsers disagree about where the archive ends', expected[0]?.path);
-  if (reader.sawEnd && !parserSawEnd) throw options.formatError('tar parsers disagree about where the archive ends', lastPath);
   return { entries: reader.entries, tarBytes };
 }
-
-const KIND_OF_PARSER_TYPE: Readonly<Record<string, TarEntryKind>> = {
-  File: 'file',
-  OldFile: 'file',
-  Directory: 'dir',
-  SymbolicLink: 'symlink',
-  Link: 'hardlink',
-  CharacterDevice: 'chardev',
-  BlockDevice: 'blockdev',
-  FIFO: 'fifo',
-};
 
 const KIND_OF_FLAG: Readonly<Record<string, TarEntryKind>> = {
   '0': 'file',
@@ -238,9 +155,8 @@ type State =
   | { readonly kind: 'end' };
 
 /**
- * Frames a tar stream and decodes each header from its raw bytes (see the top of this file for
- * why it exists beside tar's Parser). Memory: at most one header block and one meta body
- * (maxMetaBytes) are held; bodies are passed on as slices of the input.
+ * Frames a tar stream and decodes each header from its raw bytes. Memory: at most one header
+ * block and one meta body (maxMetaBytes) are held; bodies are passed on as slices of the input.
  */
 export class RawTarReader {
   entries = 0;
@@ -255,7 +171,7 @@ export class RawTarReader {
 
   constructor(private readonly options: RawReaderOptions) {}
 
-  /** Consumes a chunk; returns how many of its bytes belong to the archive (up to the end marker). */
+  /** Consumes a chunk; returns how many of its bytes belong to the archive (up to the end marker). Throws on any problem. */
   write(chunk: Buffer): number {
     let archiveEnd: number | undefined = this.state.kind === 'end' ? 0 : undefined;
     let pos = 0;

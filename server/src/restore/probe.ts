@@ -1,6 +1,7 @@
 // What the helper finds on the engine host for each target, and the checks that must pass before
 // anything is written: the live data is a real directory on the same filesystem as its parent
-// (so a rename swaps it: PITFALLS §10, §11), not a mount point, not on overlayfs, writable; and
+// (so a rename swaps it: rename(2) across filesystems fails with EXDEV, and renaming a mount
+// point fails with EBUSY), not a mount point, not on overlayfs, writable; and
 // guard 2: enough free space and inodes on each filesystem for the new data, with a margin.
 import * as l10n from '@vscode/l10n';
 import { OperationFailedError, RejectedError } from '../errors';
