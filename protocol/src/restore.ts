@@ -33,7 +33,7 @@ export type PriorRunState = 'running' | 'paused' | 'stopped';
 export interface RestorePreviewParams {
   /** A workload reference: container ID, name or identity key. */
   readonly workload: string;
-  /** Snapshot ID (or a unique prefix of 8+ hex digits). */
+  /** The snapshot: record ID, label, or content ID (or a prefix of 8+ hex digits); see SnapshotRef. */
   readonly snapshot: string;
 }
 
@@ -70,6 +70,7 @@ export namespace RestorePreviewRequest {
 
 export interface RestoreSnapshotParams {
   readonly workload: string;
+  /** The snapshot: record ID, label, or content ID (prefix); restore acts on its content. */
   readonly snapshot: string;
   /** Must equal the snapshot's full 64-digit ID (like an `X-Confirm-Restore` header); anything else is refused. */
   readonly confirm: string;

@@ -36,21 +36,30 @@ export interface SnapshotVerifiedState {
   readonly path?: string;
 }
 
-/** One snapshot of one workload, as the catalog lists it. */
+/** One capture of one workload, as the catalog lists it: its own record (docs/snapshots.md). */
 export interface SnapshotInfo {
-  /** Content address: 64 hex digits of SHA-256 (see docs/snapshots.md). */
+  /**
+   * The record's ID, one per capture: `20260102-030405-9f3a1c` (capture time, then 6 hex digits).
+   * Delete and pin act on records; name one by this ID (or its label) when several share content.
+   */
+  readonly recordId: string;
+  /**
+   * Content address: 64 hex digits of SHA-256 (see docs/snapshots.md). Captures of identical
+   * content share it, and one stored copy of the data.
+   */
   readonly id: string;
   readonly workload: WorkloadIdentity;
-  /** ISO time of the latest capture that produced this content for this workload. */
+  /** ISO time of this capture. */
   readonly capturedAt: string;
-  /** ISO time of the first one. */
-  readonly firstCapturedAt: string;
   /** Free-form label; empty when none. Labelled snapshots are kept by retention. */
   readonly label: string;
   /** Pinned snapshots are kept by retention. */
   readonly pinned: boolean;
   readonly quiesce: AppliedQuiesce;
-  readonly origin: 'capture' | 'import';
+  /** How the record came to be: a capture, an import, or `adopted` from an orphaned object's manifest. */
+  readonly origin: 'capture' | 'import' | 'adopted';
+  /** Set on a `pre-restore` safety copy: the ID of the restore that took it. */
+  readonly restoreId?: string;
   readonly volumes: readonly SnapshotVolumeInfo[];
   readonly files: number;
   readonly bytes: number;
@@ -59,6 +68,52 @@ export interface SnapshotInfo {
   /** Entries and mounts that were not captured (hardlinks, devices, tmpfs, …). */
   readonly skipped: number;
   readonly verified: SnapshotVerifiedState;
+  /** True when the record's stored data is gone from the store (it is kept and shown, never dropped silently). */
+  readonly dataMissing?: boolean;
+}
+
+/**
+ * A stored object that no readable record refers to: for example its record was damaged and
+ * quarantined, or a capture died between storing the data and writing the record. Its data is
+ * kept; `berth snapshots adopt <id>` makes a record for it from its own manifest.
+ */
+export interface OrphanSnapshotInfo {
+  /** Content ID (the object's name). */
+  readonly id: string;
+  /** What the object's own manifest says, when it can be read (then it can be adopted). */
+  readonly manifest?: {
+    readonly workload: WorkloadIdentity;
+    readonly capturedAt: string;
+    readonly label: string;
+    readonly quiesce: AppliedQuiesce;
+    readonly volumes: number;
+    readonly files: number;
+    readonly bytes: number;
+  };
+  /** Why it cannot be adopted as it is (the manifest or seal is damaged); absent when it can. */
+  readonly problem?: string;
+  readonly storedBytes: number;
+}
+
+/**
+ * A catalog record that could not be read, moved aside under `snapshots/quarantine/<entry>/`
+ * (never deleted) or, where that was not possible, still in place. Its snapshot's data stays.
+ */
+export interface QuarantinedRecordInfo {
+  /** The quarantine entry (a folder name), or empty while the record is still in place. */
+  readonly entry: string;
+  /** Where the record was, relative to the state directory. */
+  readonly from: string;
+  /** Why it could not be used (not JSON, wrong shape, a newer catalog schema, …). */
+  readonly reason: string;
+  /** ISO time it was set aside. */
+  readonly at: string;
+  /** The content ID its file name names (the object it needs). */
+  readonly contentId?: string;
+  /** The record ID its file name names. */
+  readonly recordId?: string;
+  /** Whether that object is in the store (then `adopt` restores a record for it). */
+  readonly objectPresent: boolean;
 }
 
 export interface ListSnapshotsParams {
@@ -67,6 +122,10 @@ export interface ListSnapshotsParams {
 }
 export interface ListSnapshotsResult {
   readonly snapshots: readonly SnapshotInfo[];
+  /** Stored objects without a readable record (kept, adoptable); of the workload when one is asked for. */
+  readonly orphans: readonly OrphanSnapshotInfo[];
+  /** Records that could not be read: set aside, reported, never deleted. */
+  readonly quarantined: readonly QuarantinedRecordInfo[];
 }
 /** Client → server. The catalog, newest first. Works without the engine for identity keys. */
 export namespace ListSnapshotsRequest {
@@ -84,11 +143,16 @@ export interface CreateSnapshotParams {
 }
 export interface CreateSnapshotResult {
   readonly snapshot: SnapshotInfo;
-  /** True when this content was already stored for this workload: no second copy was made. */
+  /**
+   * True when the store already held this content: the capture got its own record, and shares
+   * the stored data (no second copy was made).
+   */
   readonly existing: boolean;
+  /** The record ID of this workload's newest earlier capture of the same content, if any ("unchanged since"). */
+  readonly sameContentAs?: string;
   /** What was not captured, one line each (hardlinks, special files, tmpfs, …). */
   readonly warnings: readonly string[];
-  /** Snapshot IDs that retention removed afterwards. */
+  /** Record IDs that retention removed afterwards. */
   readonly pruned: readonly string[];
 }
 /** Client → server. Captures a workload's volumes; long-running (work-done progress, cancel). */
@@ -97,10 +161,15 @@ export namespace CreateSnapshotRequest {
   export const type = new RequestType<CreateSnapshotParams, CreateSnapshotResult, void>(method);
 }
 
-/** Names a snapshot by ID (or a unique prefix of 8+ hex digits), optionally of one workload. */
+/**
+ * Names a snapshot: by record ID, by label, or by content ID (or a prefix of 8+ hex digits).
+ * Verify, export and restore act on content, so any reference whose matches share one content ID
+ * will do; delete and pin act on one record, and a reference matching several is refused with a
+ * list of them (InvalidParams).
+ */
 export interface SnapshotRef {
   readonly id: string;
-  /** Identity key; needed only when several workloads share the same content. */
+  /** Only this workload's records (identity key, or container name). */
   readonly workload?: string;
 }
 
@@ -118,11 +187,11 @@ export namespace VerifySnapshotRequest {
 }
 
 export interface DeleteSnapshotResult {
-  readonly deleted: readonly { readonly id: string; readonly workload: string }[];
+  readonly deleted: readonly { readonly recordId: string; readonly id: string; readonly workload: string }[];
   /** Stored bytes freed (0 when another workload still references the content). */
   readonly freedBytes: number;
 }
-/** Client → server. Removes a snapshot from the catalog (all workloads' entries unless `workload`). */
+/** Client → server. Removes one record; its stored data goes when no record needs it any more. */
 export namespace DeleteSnapshotRequest {
   export const method = 'berth/snapshots/delete';
   export const type = new RequestType<SnapshotRef, DeleteSnapshotResult, void>(method);
@@ -162,7 +231,10 @@ export interface ImportSnapshotParams {
 }
 export interface ImportSnapshotResult {
   readonly snapshot: SnapshotInfo;
-  /** True when the catalog already held this snapshot for this workload. */
+  /**
+   * True when the catalog already held this capture (same workload, content and capture time):
+   * no record was added.
+   */
   readonly existing: boolean;
 }
 /** Client → server. Verifies a file from anywhere completely, then stores it (Rejected otherwise). */
@@ -177,6 +249,7 @@ export interface PruneSnapshotsParams {
   readonly keep: number;
 }
 export interface PruneSnapshotsResult {
+  /** Record IDs removed. */
   readonly removed: readonly string[];
 }
 /** Client → server. Applies keep-last-N retention to one workload now. */
@@ -185,9 +258,26 @@ export namespace PruneSnapshotsRequest {
   export const type = new RequestType<PruneSnapshotsParams, PruneSnapshotsResult, void>(method);
 }
 
+export interface AdoptSnapshotParams {
+  /** The orphaned object's content ID (or a unique prefix of 8+ hex digits). */
+  readonly id: string;
+}
+export interface AdoptSnapshotResult {
+  readonly snapshot: SnapshotInfo;
+}
+/**
+ * Client → server. Makes a catalog record for a stored object that has none it can read, from
+ * the object's own manifest (workload, time, label, quiesce, volumes). Conflict when the object
+ * already has its records and none was set aside.
+ */
+export namespace AdoptSnapshotRequest {
+  export const method = 'berth/snapshots/adopt';
+  export const type = new RequestType<AdoptSnapshotParams, AdoptSnapshotResult, void>(method);
+}
+
 export interface SnapshotsChangedParams {
   /** The operation that changed the catalog, for logs. */
-  readonly reason: 'create' | 'verify' | 'delete' | 'pin' | 'import' | 'prune';
+  readonly reason: 'create' | 'verify' | 'delete' | 'pin' | 'import' | 'prune' | 'adopt';
 }
 /** Server → client. The catalog changed; the Snapshots view re-lists. */
 export namespace SnapshotsChangedNotification {

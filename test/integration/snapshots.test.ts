@@ -168,14 +168,19 @@ describe('snapshots against the real engine', () => {
     assert.equal(entry('abs-link')?.target, '/data/db');
   });
 
-  it('capturing again without change gives the same ID and stores one copy', async () => {
+  it('capturing again without change gives the same ID, stores one copy, and is a record of its own', async () => {
     const [before] = await backend.snapshots.list(name);
     const again = await backend.snapshots.create({ workload: name }, context());
     assert.equal(again.snapshot.id, before?.id);
     assert.equal(again.existing, true);
-    assert.equal(again.snapshot.label, 'first', 'capturing without a label keeps the label');
+    assert.equal(again.sameContentAs, before?.recordId);
+    assert.equal(again.snapshot.label, '', 'the new capture has no label of its own');
     assert.equal(readdirSync(join(stateDir, 'snapshots', 'objects')).length, 1);
-    assert.equal((await backend.snapshots.list(undefined)).length, 1);
+    const listed = await backend.snapshots.list(undefined);
+    assert.deepEqual(listed.map((s) => [s.recordId, s.label, s.capturedAt]), [
+      [again.snapshot.recordId, '', again.snapshot.capturedAt],
+      [before?.recordId, 'first', before?.capturedAt],
+    ], 'the first capture keeps its label and time');
   });
 
   it('exports, imports into a fresh store, verifies, and standard tar reads the same bytes', async () => {

@@ -119,6 +119,41 @@ for (const [shellName, shell] of shells) {
       assert.deepEqual(ls(join(root, '.previous')), [`demo.${S3}`]);
     });
 
+    for (const [kind, body] of [
+      ['garbage', '\x00\x01{garbage'],
+      ['a bad name field', `op install\nname ../etc\nstamp ${S2}\nfrom -\nversion 2\nphase staged\n`],
+      ['an unknown operation', `op frobnicate\nname demo\nstamp ${S2}\nfrom -\nversion 2\nphase staged\n`],
+    ] as const) {
+      it(`sweep: a journal with ${kind} is never taken for "nothing to do": the set-aside live version comes back, the rest is quarantined, nothing is deleted`, () => {
+        const root = fresh();
+        // Killed after install.snapshot (live renamed to .previous/demo.S2), before the swap.
+        put(root, { [`.staging/demo.${S2}/a`]: 'new', [`.previous/demo.${S2}/a`]: 'old', [`.previous/demo.${S2}/.complete`]: '{}' });
+        writeFileSync(join(root, '.staging', `demo.${S2}.journal`), body);
+        const r = run(root, 'sweep');
+        assert.equal(r.status, 0, r.lines.join('\n') + r.stderr);
+        assert.ok(r.lines.some((l) => l.startsWith('WARN') && l.includes('quarantine')), r.lines.join('\n'));
+        assert.equal(text(join(root, 'demo/a')), 'old', 'the version that was live is live again');
+        assert.deepEqual([ls(join(root, '.staging')), ls(join(root, '.previous'))], [[], []]);
+        assert.deepEqual(ls(join(root, '.quarantine')), [`demo.${S2}`]);
+        assert.deepEqual(ls(join(root, '.quarantine', `demo.${S2}`)), ['journal', 'staged']);
+        assert.equal(readFileSync(join(root, '.quarantine', `demo.${S2}`, 'journal'), 'latin1'), body);
+        assert.equal(text(join(root, '.quarantine', `demo.${S2}`, 'staged', 'a')), 'new');
+        assert.equal(run(root, 'sweep').lines.filter((l) => l.startsWith('REMOVED') || l.startsWith('WARN')).length, 0, 'idempotent; the quarantine is left alone');
+      });
+    }
+
+    it('sweep: an unreadable journal while the live plugin is there leaves it live and the set-aside version a previous version', () => {
+      const root = fresh();
+      put(root, { 'demo/a': 'new', [`.previous/demo.${S2}/a`]: 'old' });
+      writeFileSync(join(root, '.staging', `demo.${S2}.journal`), '{garbage');
+      const r = run(root, 'sweep');
+      assert.equal(r.status, 0, r.lines.join('\n') + r.stderr);
+      assert.equal(text(join(root, 'demo/a')), 'new');
+      assert.equal(text(join(root, '.previous', `demo.${S2}`, 'a')), 'old');
+      assert.deepEqual(ls(join(root, '.quarantine', `demo.${S2}`)), ['journal']);
+      assert.equal(text(join(root, '.quarantine', `demo.${S2}`, 'journal')), '{garbage');
+    });
+
     it('sweep: junk, older and orphaned previous versions and stale staging go; the newest previous of a live plugin stays', () => {
       const root = fresh();
       put(root, {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { randomInt } from 'node:crypto';
 import { cp, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Backend } from '../../server/src/backend';
@@ -137,10 +137,10 @@ describe('snapshot store', () => {
     assert.deepEqual(selectForRemoval(made, 0), []);
     const removed = await backend.snapshots.prune('container:r', 2);
     // Newest two (i=5, i=4) stay; i=1 is labelled and i=0 pinned; i=2 and i=3 go.
-    assert.deepEqual(new Set(removed), new Set([made[2]?.id, made[3]?.id]));
-    const left = (await backend.snapshots.list('container:r')).map((s) => s.id);
-    assert.deepEqual(new Set(left), new Set([made[5]?.id, made[4]?.id, made[1]?.id, made[0]?.id]));
-    for (const id of removed) assert.equal(await store.hasObject(id), false);
+    assert.deepEqual(new Set(removed), new Set([made[2]?.recordId, made[3]?.recordId]));
+    const left = (await backend.snapshots.list('container:r')).map((s) => s.recordId);
+    assert.deepEqual(new Set(left), new Set([made[5]?.recordId, made[4]?.recordId, made[1]?.recordId, made[0]?.recordId]));
+    for (const r of [made[2], made[3]]) assert.equal(await store.hasObject(r?.id ?? ''), false);
   });
 
   it('pins and unpins', async () => {
@@ -151,38 +151,47 @@ describe('snapshot store', () => {
     assert.equal((await backend.snapshots.pin({ id: record.id }, false))[0]?.pinned, false);
   });
 
-  it('the startup sweep removes what dead processes left and keeps what live ones own', async () => {
+  it('the startup sweep removes what dead processes left, keeps what live ones own, and never an object for lack of a record', async () => {
     const { store } = await freshStore('sweep');
     const kept = await storeSnapshot(store, sampleVolumes());
-    // A temp directory of a process that is gone, one of this (live) process, and an orphan
-    // object (committed, but its catalog record was never written).
+    // A temp directory of a process that is gone, one of this (live) process; an orphan object
+    // (no record, no intent marker: kept and listed), and an object whose create-intent marker
+    // names a dead process (a capture that died between the rename and its record: removed).
     const dead = await deadPid();
     await mkdir(join(store.layout.tmp, `${dead}-12345.capture-aaaa`), { recursive: true });
     await writeFile(join(store.layout.tmp, `${dead}-12345.capture-aaaa`, 'data.tar.gz'), 'partial');
     const live = await store.createTempDir('capture');
     const orphan = await storeSnapshot(store, sampleVolumes('orphan'), { key: 'container:gone' });
-    await store.catalog.remove('container:gone', orphan.id);
+    await store.catalog.remove(orphan);
+    const abandoned = await storeSnapshot(store, sampleVolumes('abandoned'), { key: 'container:died' });
+    await store.catalog.remove(abandoned);
+    await mkdir(store.layout.intents, { recursive: true });
+    await writeFile(store.intentPath(abandoned.id), JSON.stringify({ schemaVersion: 1, id: abandoned.id, op: 'create', owner: { pid: dead, startTime: '12345', host: hostname() }, at: new Date().toISOString() }));
     const report = await recoverSnapshots(store, () => { throw new Error('no engine needed'); }, nullLog);
     assert.equal(report.tempRemoved, 1);
-    assert.deepEqual(report.orphanObjectsRemoved, [orphan.id]);
+    assert.deepEqual(report.abandonedObjectsRemoved, [abandoned.id]);
+    assert.deepEqual(report.orphans, [orphan.id]);
     assert.deepEqual(await readdir(store.layout.tmp), [live.split('/').pop()]);
-    assert.deepEqual(await store.objectIds(), [kept.id]);
+    assert.deepEqual(new Set(await store.objectIds()), new Set([kept.id, orphan.id]));
+    assert.deepEqual(await readdir(store.layout.intents), []);
     const again = await recoverSnapshots(store, () => { throw new Error('no engine needed'); }, nullLog);
-    assert.deepEqual({ temp: again.tempRemoved, orphans: again.orphanObjectsRemoved.length }, { temp: 0, orphans: 0 });
+    assert.deepEqual({ temp: again.tempRemoved, removed: again.abandonedObjectsRemoved.length, orphans: again.orphans }, { temp: 0, removed: 0, orphans: [orphan.id] });
   });
 
-  it('a record whose object vanished is dropped by the sweep, not shown', async () => {
+  it('a record whose object vanished is kept and listed with its data missing, never dropped', async () => {
     const { store, backend } = await freshStore('dangling');
     const record = await storeSnapshot(store, sampleVolumes());
     await rm(store.objectDir(record.id), { recursive: true });
     const report = await recoverSnapshots(store, () => { throw new Error('no engine needed'); }, nullLog);
-    assert.deepEqual(report.danglingRecordsRemoved, [record.id]);
-    assert.deepEqual(await backend.snapshots.list(undefined), []);
+    assert.deepEqual(report.missingData, [record.recordId]);
+    const listed = await backend.snapshots.list(undefined);
+    assert.deepEqual(listed.map((s) => [s.recordId, s.dataMissing]), [[record.recordId, true]]);
   });
 
   it('names ambiguous or unknown IDs with typed errors', async () => {
     const { backend } = await freshStore('refs');
-    await assert.rejects(backend.snapshots.verify({ id: 'nothex!' }, detachedContext()), (e: unknown) => e instanceof BerthError && e.codeName === 'InvalidParams');
+    await assert.rejects(backend.snapshots.verify({ id: 'bad\nname' }, detachedContext()), (e: unknown) => e instanceof BerthError && e.codeName === 'InvalidParams');
+    await assert.rejects(backend.snapshots.verify({ id: 'nothex!' }, detachedContext()), (e: unknown) => e instanceof BerthError && e.codeName === 'NotFound');
     await assert.rejects(backend.snapshots.verify({ id: 'abcdef0123' }, detachedContext()), (e: unknown) => e instanceof BerthError && e.codeName === 'NotFound');
   });
 });

@@ -7,7 +7,7 @@ import type { CommandSpec } from '../command';
 const restore: CommandSpec<RestoreSnapshotResult> = {
   resource: 'snapshots',
   verb: 'restore',
-  args: '<workload> <id>',
+  args: '<workload> <snapshot>',
   summary: 'Replace the workload\'s volumes with a snapshot (needs --yes). The old data is kept as a "pre-restore" snapshot.',
   positionals: { min: 2, max: 2 },
   options: { yes: { type: 'boolean', description: 'confirm: the live data of the workload is replaced and the workload is stopped meanwhile' } },

@@ -2,10 +2,12 @@ import { resolve } from 'node:path';
 import * as l10n from '@vscode/l10n';
 import {
   QUIESCE_MODES,
+  type AdoptSnapshotResult,
   type CreateSnapshotResult,
   type DeleteSnapshotResult,
   type ExportSnapshotResult,
   type ImportSnapshotResult,
+  type ListSnapshotsResult,
   type QuiesceMode,
   type SnapshotInfo,
   type VerifySnapshotResult,
@@ -15,33 +17,56 @@ import { formatBytes } from '../../../server/src/snapshots/format';
 import type { CommandInput, CommandSpec } from '../command';
 import { table } from '../format';
 
-const list: CommandSpec<{ snapshots: SnapshotInfo[] }> = {
+const list: CommandSpec<ListSnapshotsResult> = {
   resource: 'snapshots',
   verb: 'list',
   args: '[<workload>]',
-  summary: 'List stored snapshots, newest first, of all workloads or one (name, ID or identity).',
+  summary: 'List snapshot records (one per capture), newest first, of all workloads or one (name, ID or identity); then orphaned data and records set aside.',
   positionals: { min: 0, max: 1 },
   async run(input, backend, ctx) {
-    return { snapshots: await backend.snapshots.list(input.positionals[0], ctx.signal) };
+    return backend.snapshots.listAll(input.positionals[0], ctx.signal);
   },
   print(result, io) {
-    if (result.snapshots.length === 0) {
+    if (result.snapshots.length === 0 && result.orphans.length === 0 && result.quarantined.length === 0) {
       io.out(l10n.t('No snapshots.'));
       return;
     }
-    const rows = result.snapshots.map((s) => [
-      s.id.slice(0, 12),
-      s.workload.key,
-      s.capturedAt.replace('T', ' ').replace(/\.\d+Z$/, 'Z'),
-      s.label + (s.pinned ? ' [pinned]' : ''),
-      String(s.volumes.length),
-      String(s.files),
-      formatBytes(s.bytes),
-      formatBytes(s.storedBytes),
-      s.quiesce,
-      s.verified.state,
-    ]);
-    io.out(table(['ID', 'WORKLOAD', 'CAPTURED', 'LABEL', 'VOLUMES', 'FILES', 'SIZE', 'STORED', 'QUIESCE', 'VERIFIED'], rows));
+    if (result.snapshots.length > 0) {
+      const rows = result.snapshots.map((s) => [
+        s.recordId,
+        s.id.slice(0, 12),
+        s.workload.key,
+        s.capturedAt.replace('T', ' ').replace(/\.\d+Z$/, 'Z'),
+        s.label + (s.pinned ? ' [pinned]' : ''),
+        String(s.volumes.length),
+        String(s.files),
+        formatBytes(s.bytes),
+        formatBytes(s.storedBytes),
+        s.quiesce,
+        s.dataMissing ? l10n.t('DATA MISSING') : s.verified.state,
+      ]);
+      io.out(table(['RECORD', 'ID', 'WORKLOAD', 'CAPTURED', 'LABEL', 'VOLUMES', 'FILES', 'SIZE', 'STORED', 'QUIESCE', 'VERIFIED'], rows));
+    }
+    if (result.orphans.length > 0) {
+      io.out('');
+      io.out(l10n.t('Orphaned snapshot data (kept; no readable record refers to it). "berth snapshots adopt <id>" makes a record from its own manifest:'));
+      for (const o of result.orphans) {
+        const m = o.manifest;
+        io.out(
+          m
+            ? `  ${o.id.slice(0, 12)}  ${m.workload.key}  ${m.capturedAt}${m.label ? `  "${m.label}"` : ''}  ${formatBytes(m.bytes)}`
+            : `  ${o.id.slice(0, 12)}  ${l10n.t('cannot be adopted: {0}', o.problem ?? '?')}`,
+        );
+      }
+    }
+    if (result.quarantined.length > 0) {
+      io.out('');
+      io.out(l10n.t('Records that could not be read (set aside under snapshots/quarantine/, never deleted):'));
+      for (const q of result.quarantined) {
+        const what = q.contentId ? (q.objectPresent ? l10n.t('data of {0} kept', q.contentId.slice(0, 12)) : l10n.t('data of {0} not in the store', q.contentId.slice(0, 12))) : '';
+        io.out(`  ${q.entry ? `quarantine/${q.entry}` : q.from}: ${q.reason}${what ? ` (${what})` : ''}`);
+      }
+    }
   },
 };
 
@@ -76,25 +101,26 @@ const create: CommandSpec<CreateSnapshotResult> = {
   },
   print(result, io) {
     const s = result.snapshot;
-    io.out(
-      result.existing
-        ? l10n.t('Unchanged: snapshot {0} of {1} already holds this content (no second copy stored).', s.id.slice(0, 12), s.workload.label)
-        : l10n.t('Snapshot {0} of {1}: {2} volume(s), {3} files, {4} (stored {5}), quiesce {6}.', s.id.slice(0, 12), s.workload.label, s.volumes.length, s.files, formatBytes(s.bytes), formatBytes(s.storedBytes), s.quiesce),
-    );
+    io.out(l10n.t('Snapshot {0} of {1}: {2} volume(s), {3} files, {4} (stored {5}), quiesce {6}.', s.recordId, s.workload.label, s.volumes.length, s.files, formatBytes(s.bytes), formatBytes(s.storedBytes), s.quiesce));
+    if (result.sameContentAs) io.out(l10n.t('Unchanged since snapshot {0}: the data is stored once and shared.', result.sameContentAs));
+    else if (result.existing) io.out(l10n.t('The store already held this content: the data is stored once and shared.'));
+    io.out(`RECORD: ${s.recordId}`);
     io.out(`ID: ${s.id}`);
     for (const w of result.warnings) io.err(l10n.t('warning: {0}', w));
-    if (result.pruned.length > 0) io.out(l10n.t('Retention removed: {0}', result.pruned.map((id) => id.slice(0, 12)).join(', ')));
+    if (result.pruned.length > 0) io.out(l10n.t('Retention removed: {0}', result.pruned.join(', ')));
   },
 };
 
 const verify: CommandSpec<VerifySnapshotResult> = {
   resource: 'snapshots',
   verb: 'verify',
-  args: '<id>',
-  summary: 'Re-read a stored snapshot: every file\'s size and SHA-256, and the content ID. Exit 1 names the failing entry.',
+  args: '<snapshot>',
+  summary: 'Re-read a stored snapshot (record ID, label or content ID): every file\'s size and SHA-256, and the content ID. Exit 1 names the failing entry.',
   positionals: { min: 1, max: 1 },
+  options: { workload: { type: 'string', description: 'only this workload\'s records (identity or name)' } },
   async run(input, backend, ctx) {
-    const result = await backend.snapshots.verify({ id: input.positionals[0] ?? '' }, ctx);
+    const workload = input.options.workload;
+    const result = await backend.snapshots.verify({ id: input.positionals[0] ?? '', ...(typeof workload === 'string' ? { workload } : {}) }, ctx);
     if (!result.ok) {
       const failure = result.failure;
       throw new OperationFailedError(l10n.t('Snapshot {0} failed verification: {1}', result.id.slice(0, 12), failure?.message ?? '?'), {
@@ -112,16 +138,16 @@ const verify: CommandSpec<VerifySnapshotResult> = {
 const remove: CommandSpec<DeleteSnapshotResult> = {
   resource: 'snapshots',
   verb: 'delete',
-  args: '<id>',
-  summary: 'Delete a snapshot (of every workload that has it, unless --workload).',
+  args: '<snapshot>',
+  summary: 'Delete one snapshot record (record ID, label or content ID; refused when it names several). Its data goes when no record needs it.',
   positionals: { min: 1, max: 1 },
-  options: { workload: { type: 'string', description: 'only this workload\'s entry (identity or name)' } },
+  options: { workload: { type: 'string', description: 'only this workload\'s records (identity or name)' } },
   async run(input, backend) {
     const workload = input.options.workload;
     return backend.snapshots.remove({ id: input.positionals[0] ?? '', ...(typeof workload === 'string' ? { workload } : {}) });
   },
   print(result, io) {
-    for (const d of result.deleted) io.out(l10n.t('Deleted snapshot {0} of {1}.', d.id.slice(0, 12), d.workload));
+    for (const d of result.deleted) io.out(l10n.t('Deleted snapshot {0} ({1}) of {2}.', d.recordId, d.id.slice(0, 12), d.workload));
     if (result.freedBytes > 0) io.out(l10n.t('Freed {0}.', formatBytes(result.freedBytes)));
   },
 };
@@ -129,10 +155,10 @@ const remove: CommandSpec<DeleteSnapshotResult> = {
 const exportCommand: CommandSpec<ExportSnapshotResult> = {
   resource: 'snapshots',
   verb: 'export',
-  args: '<id> <file>',
+  args: '<snapshot> <file>',
   summary: 'Write the portable file: one gzip tar with manifest.json first, then 0/, 1/, ….',
   positionals: { min: 2, max: 2 },
-  options: { workload: { type: 'string', description: 'whose catalog entry to export when several share the ID' } },
+  options: { workload: { type: 'string', description: 'only this workload\'s records (identity or name)' } },
   async run(input, backend, ctx) {
     const workload = input.options.workload;
     return backend.snapshots.export({ id: input.positionals[0] ?? '', ...(typeof workload === 'string' ? { workload } : {}) }, resolve(input.positionals[1] ?? ''), ctx);
@@ -155,9 +181,10 @@ const importCommand: CommandSpec<ImportSnapshotResult> = {
     const s = result.snapshot;
     io.out(
       result.existing
-        ? l10n.t('Snapshot {0} of {1} was already in the store.', s.id.slice(0, 12), s.workload.key)
-        : l10n.t('Imported snapshot {0} of {1}: {2} volume(s), {3} files, {4}.', s.id.slice(0, 12), s.workload.key, s.volumes.length, s.files, formatBytes(s.bytes)),
+        ? l10n.t('Snapshot {0} of {1} was already in the store.', s.recordId, s.workload.key)
+        : l10n.t('Imported snapshot {0} of {1}: {2} volume(s), {3} files, {4}.', s.recordId, s.workload.key, s.volumes.length, s.files, formatBytes(s.bytes)),
     );
+    io.out(`RECORD: ${s.recordId}`);
     io.out(`ID: ${s.id}`);
   },
 };
@@ -165,12 +192,12 @@ const importCommand: CommandSpec<ImportSnapshotResult> = {
 const pin: CommandSpec<{ snapshots: SnapshotInfo[] }> = {
   resource: 'snapshots',
   verb: 'pin',
-  args: '<id>',
-  summary: 'Pin a snapshot so retention keeps it (--unpin to undo).',
+  args: '<snapshot>',
+  summary: 'Pin one snapshot record so retention keeps it (--unpin to undo); refused when the name matches several.',
   positionals: { min: 1, max: 1 },
   options: {
     unpin: { type: 'boolean', description: 'remove the pin' },
-    workload: { type: 'string', description: 'only this workload\'s entry' },
+    workload: { type: 'string', description: 'only this workload\'s records (identity or name)' },
   },
   async run(input, backend) {
     const workload = input.options.workload;
@@ -178,7 +205,7 @@ const pin: CommandSpec<{ snapshots: SnapshotInfo[] }> = {
     return { snapshots };
   },
   print(result, io) {
-    for (const s of result.snapshots) io.out(s.pinned ? l10n.t('Pinned {0} of {1}.', s.id.slice(0, 12), s.workload.key) : l10n.t('Unpinned {0} of {1}.', s.id.slice(0, 12), s.workload.key));
+    for (const s of result.snapshots) io.out(s.pinned ? l10n.t('Pinned {0} of {1}.', s.recordId, s.workload.key) : l10n.t('Unpinned {0} of {1}.', s.recordId, s.workload.key));
   },
 };
 
@@ -195,7 +222,23 @@ const prune: CommandSpec<{ removed: string[] }> = {
     return { removed: await backend.snapshots.prune(input.positionals[0] ?? '', keep, ctx.signal) };
   },
   print(result, io) {
-    io.out(result.removed.length === 0 ? l10n.t('Nothing to remove.') : l10n.t('Removed: {0}', result.removed.map((id) => id.slice(0, 12)).join(', ')));
+    io.out(result.removed.length === 0 ? l10n.t('Nothing to remove.') : l10n.t('Removed: {0}', result.removed.join(', ')));
+  },
+};
+
+const adopt: CommandSpec<AdoptSnapshotResult> = {
+  resource: 'snapshots',
+  verb: 'adopt',
+  args: '<id>',
+  summary: 'Make a catalog record for orphaned snapshot data (listed by "snapshots list") from its own manifest; the record is pinned.',
+  positionals: { min: 1, max: 1 },
+  async run(input, backend) {
+    return { snapshot: await backend.snapshots.adopt(input.positionals[0] ?? '') };
+  },
+  print(result, io) {
+    const s = result.snapshot;
+    io.out(l10n.t('Adopted snapshot {0} of {1} as record {2} (pinned), from its own manifest.', s.id.slice(0, 12), s.workload.key, s.recordId));
+    io.out(`RECORD: ${s.recordId}`);
   },
 };
 
@@ -207,4 +250,4 @@ function countOption(input: CommandInput, name: string, min: number): number | u
   return value;
 }
 
-export const snapshotCommands: readonly CommandSpec<never>[] = [list, create, verify, remove, exportCommand, importCommand, pin, prune] as unknown as CommandSpec<never>[];
+export const snapshotCommands: readonly CommandSpec<never>[] = [list, create, verify, remove, exportCommand, importCommand, pin, prune, adopt] as unknown as CommandSpec<never>[];

@@ -8,6 +8,7 @@ import { reinstallPlugin } from './plugins/reinstall';
 import { removePlugin } from './plugins/remove';
 import { rollbackPlugin } from './plugins/rollback';
 import { sweepPlugins } from './plugins/sweep';
+import { adoptSnapshot } from './snapshots/adoptSnapshot';
 import { deleteSnapshot } from './snapshots/deleteSnapshot';
 import { exportSnapshot } from './snapshots/exportSnapshot';
 import { importSnapshot } from './snapshots/importSnapshot';
@@ -55,6 +56,7 @@ const COMMANDS: Readonly<Record<string, CommandFactory>> = {
   'berth.snapshots.unpin': unpinSnapshot,
   'berth.snapshots.refresh': refreshSnapshots,
   'berth.snapshots.restore': restoreSnapshot,
+  'berth.snapshots.adopt': adoptSnapshot,
   'berth.restore.showDetails': showRestoreDetails,
   'berth.recover': recover,
 };

@@ -35,7 +35,7 @@ export function registerRestoreHandlers(connection: Connection, log: Log, backen
     async (raw, ctx) => {
       const m = RestorePreviewRequest.method;
       const params = objectParams(raw, m);
-      return backend.restore.preview({ workload: requiredString(params, 'workload', m, 512), snapshot: requiredString(params, 'snapshot', m, 64) }, ctx.signal);
+      return backend.restore.preview({ workload: requiredString(params, 'workload', m, 512), snapshot: requiredString(params, 'snapshot', m, 256) }, ctx.signal);
     },
     options(['workload', 'snapshot'], l10n.t('Checking the restore')),
   );
@@ -48,7 +48,8 @@ export function registerRestoreHandlers(connection: Connection, log: Log, backen
       const m = RestoreSnapshotRequest.method;
       const params = objectParams(raw, m);
       const workload = requiredString(params, 'workload', m, 512);
-      const snapshot = requiredString(params, 'snapshot', m, 64);
+      // A record ID, a label (up to 256 characters) or a content ID.
+      const snapshot = requiredString(params, 'snapshot', m, 256);
       if (typeof params.confirm !== 'string') {
         throw new InvalidParamsError(l10n.t('{0} needs "confirm": the full ID of the snapshot, repeated to confirm the restore.', m));
       }

@@ -1,6 +1,7 @@
 import * as l10n from '@vscode/l10n';
 import type { Connection } from 'vscode-languageserver/node';
 import {
+  AdoptSnapshotRequest,
   CreateSnapshotRequest,
   DeleteSnapshotRequest,
   ExportSnapshotRequest,
@@ -25,7 +26,7 @@ export interface SnapshotHandlerHooks {
   readonly onEngineUnreachable?: () => void;
 }
 
-/** berth/snapshots/*: the catalog, capture (progress + cancel), verify, delete, pin, export, import, prune. */
+/** berth/snapshots/*: the catalog, capture (progress + cancel), verify, delete, pin, export, import, prune, adopt. */
 export function registerSnapshotHandlers(connection: Connection, log: Log, backend: Backend, hooks: SnapshotHandlerHooks = {}): void {
   backend.snapshots.log = log;
   const options = (fields: readonly string[], title: string): RequestOptions => ({ fields, title, ...hooks });
@@ -38,7 +39,7 @@ export function registerSnapshotHandlers(connection: Connection, log: Log, backe
     async (raw, ctx) => {
       const params = objectParams(raw, ListSnapshotsRequest.method);
       const workload = optionalString(params, 'workload', ListSnapshotsRequest.method, 512);
-      return { snapshots: await backend.snapshots.list(workload, ctx.signal) };
+      return backend.snapshots.listAll(workload, ctx.signal);
     },
     options(['workload'], l10n.t('Listing snapshots')),
   );
@@ -144,10 +145,24 @@ export function registerSnapshotHandlers(connection: Connection, log: Log, backe
     },
     options(['workload', 'keep'], l10n.t('Applying snapshot retention')),
   );
+
+  onRequest(
+    connection,
+    log,
+    AdoptSnapshotRequest.type,
+    async (raw) => {
+      const params = objectParams(raw, AdoptSnapshotRequest.method);
+      const snapshot = await backend.snapshots.adopt(requiredString(params, 'id', AdoptSnapshotRequest.method, 64));
+      changed('adopt');
+      return { snapshot };
+    },
+    options(['id'], l10n.t('Adopting a snapshot')),
+  );
 }
 
 function snapshotRef(params: Params, method: string): SnapshotRef {
-  const id = requiredString(params, 'id', method, 64);
+  // A record ID, a label (up to 256 characters) or a content ID.
+  const id = requiredString(params, 'id', method, 256);
   const workload = optionalString(params, 'workload', method, 512);
   return { id, ...(workload !== undefined ? { workload } : {}) };
 }

@@ -72,7 +72,7 @@ export async function installPlugin(deps: PluginDeps, request: InstallRequest, c
     const subject: OperationSubject = { op: 'install', workload: target.workload, root: target.root, name };
     // The "installed from" record (for Reinstall) is written on this host while the container
     // works; it names the folder last used for this plugin, even if this install fails.
-    const recording = recordSource(deps.stateDir(), target.workload.identity.key, name, source.folder).catch((error: unknown) =>
+    const recording = recordSource(deps.stateDir(), target.workload.identity.key, name, source.folder, (why) => deps.log.warn(why)).catch((error: unknown) =>
       deps.log.warn(`Cannot record the source folder of ${name}: ${errorMessage(error)}`),
     );
     let outcome;

@@ -71,7 +71,7 @@ async function mutate(
     );
     if (result.exitCode !== ScriptExit.Done) throw scriptFailure(subject, result);
     if (op === 'remove' && request.name) {
-      await recordSource(deps.stateDir(), target.workload.identity.key, request.name, undefined).catch((error: unknown) =>
+      await recordSource(deps.stateDir(), target.workload.identity.key, request.name, undefined, (why) => deps.log.warn(why)).catch((error: unknown) =>
         deps.log.warn(`Cannot forget the source of ${request.name ?? ''}: ${errorMessage(error)}`),
       );
     }

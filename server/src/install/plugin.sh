@@ -183,9 +183,8 @@ recover() {
     esac
   done < "$1"
   if ! is_name "$j_name" || ! is_stamp "$j_stamp"; then
-    say "WARN unreadable journal $1; removed"
-    rm -f -- "$1"
-    return 0
+    quarantine_journal "$1"
+    return $?
   fi
   r_L=$root/$j_name
   r_S=$st/$j_name.$j_stamp
@@ -214,7 +213,8 @@ recover() {
     rollback)
       r_F=$pv/$j_name.$j_from
       if ! is_stamp "$j_from"; then
-        say "WARN unreadable journal $1; removed"
+        quarantine_journal "$1"
+        return $?
       elif exists "$r_L"; then
         if exists "$r_F"; then
           wipe "$r_P" || { say "WARN $err"; return 1; }
@@ -230,10 +230,40 @@ recover() {
         say "RECOVERED $j_name rolled-back"
       fi
       ;;
-    *) say "WARN unknown journal operation in $1; removed" ;;
+    *)
+      quarantine_journal "$1"
+      return $?
+      ;;
   esac
   rm -f -- "$1"
   durable "$root"
+  return 0
+}
+
+# A journal that cannot be read (or names no valid plugin, stamp or operation) says nothing about
+# how far its operation got. It is never taken for "nothing to do": deleting it would let the
+# clean step wipe the staged copy and the set-aside live version, which may be the only copy of
+# the plugin. Its file name still names <name>.<stamp>, and the file system shows enough to undo
+# safely: .previous/<name>.<stamp> is always the version that was live when that operation began
+# (install.snapshot and rollback.aside are its only writers), so when nothing is live it is put
+# back; when something is live it stays a previous version. The journal and the staged copy are
+# moved into .quarantine/<name>.<stamp>/ for a person to look at; nothing is deleted.
+quarantine_journal() {
+  q_b=${1##*/}
+  q_b=${q_b%.journal}
+  q_n=${q_b%.*}
+  q_dir=$root/.quarantine/$q_b
+  q_i=0
+  while exists "$q_dir"; do q_i=$((q_i + 1)); q_dir=$root/.quarantine/$q_b.$q_i; done
+  if ! err=$(mkdir -p -- "$q_dir" 2>&1); then say "WARN cannot create $q_dir: $(flat "$err")"; return 1; fi
+  if [ "$q_n" != "$q_b" ] && is_name "$q_n" && ! exists "$root/$q_n" && [ -d "$pv/$q_b" ]; then
+    rn "$pv/$q_b" "$root/$q_n" || { say "WARN $err"; return 1; }
+    say "RECOVERED $q_n rolled-back"
+  fi
+  if exists "$st/$q_b"; then rn "$st/$q_b" "$q_dir/staged" || { say "WARN $err"; return 1; }; fi
+  rn "$1" "$q_dir/journal" || { say "WARN $err"; return 1; }
+  durable "$root"
+  say "WARN unreadable journal $1: moved into quarantine at $q_dir with its staged copy; nothing was deleted"
   return 0
 }
 

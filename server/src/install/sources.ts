@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
-import { access, mkdir, readdir } from 'node:fs/promises';
-import { join } from 'node:path';
-import { readJsonFile, writeJsonAtomic } from '../state/atomicFile';
+import { access, mkdir, readdir, rename } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import * as l10n from '@vscode/l10n';
+import { fsyncDir, readJsonFile, writeJsonAtomic } from '../state/atomicFile';
 import { isPluginName } from './names';
 
 /**
@@ -45,11 +46,20 @@ export async function readSources(stateDir: string, identityKey: string, onCorru
 /**
  * Records (or with `folder` undefined, forgets) a plugin's source. Call with the workload's lock
  * held. Writes (two fsyncs) only when the record changes, so reinstalls from the same folder
- * cost one small read.
+ * cost one small read. A file that cannot be read is not overwritten (that would forget every
+ * other plugin's source without a word): it is renamed aside as `<file>.corrupt-<time>` and
+ * reported through `onCorrupt`, then a new file is written.
  */
-export async function recordSource(stateDir: string, identityKey: string, name: string, folder: string | undefined): Promise<void> {
-  const current = await readSources(stateDir, identityKey);
-  if (current[name]?.folder === folder) return;
+export async function recordSource(stateDir: string, identityKey: string, name: string, folder: string | undefined, onCorrupt: (why: string) => void = () => undefined): Promise<void> {
+  const path = fileOf(stateDir, identityKey);
+  let damaged: string | undefined;
+  const current = await readSources(stateDir, identityKey, (why) => (damaged = why));
+  if (damaged !== undefined) {
+    const aside = `${path}.corrupt-${new Date().toISOString().replace(/[-:.]/g, '')}`;
+    await rename(path, aside);
+    await fsyncDir(dirname(path));
+    onCorrupt(l10n.t('The record of plugin sources {0} could not be read ({1}); it was kept as {2}, and a new one was started.', path, damaged, aside));
+  } else if (current[name]?.folder === folder) return;
   const sources: Record<string, PluginSourceRecord> = { ...current };
   if (folder === undefined) delete sources[name];
   else sources[name] = { folder };

@@ -5,7 +5,7 @@
 // and per volume the engine-host paths, the generated names and the ids (device:inode) of the old
 // and the new directory. Recovery decides by what it finds on disk (ids), not by trusting the
 // per-volume state, which is informative.
-import { mkdir, readdir, rename, rm } from 'node:fs/promises';
+import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { PriorRunState, RestoreStep, WorkloadIdentity } from '../../../protocol/src';
 import { fsyncDir, readJsonFile, writeJsonAtomic } from '../state/atomicFile';
@@ -105,9 +105,13 @@ export async function readJournal(stateDir: string, id: string, onCorrupt?: (why
   return readJsonFile(journalPath(stateDir, id), (v) => validateJournal(v, id), onCorrupt);
 }
 
-/** A journal that cannot be read is kept (renamed) for a person to look at, never acted upon. */
+/**
+ * A journal that cannot be read is kept (renamed) for a person to look at, never acted upon,
+ * and never renamed over an earlier one set aside under the same name (rename(2) replaces).
+ */
 export async function setAsideCorrupt(stateDir: string, id: string): Promise<string> {
-  const to = join(journalDir(stateDir), `${id}.corrupt`);
+  let to = join(journalDir(stateDir), `${id}.corrupt`);
+  for (let n = 1; await stat(to).then(() => true, () => false); n++) to = join(journalDir(stateDir), `${id}.corrupt-${n}`);
   await rename(journalPath(stateDir, id), to);
   await fsyncDir(journalDir(stateDir));
   return to;

@@ -1,11 +1,14 @@
 import * as l10n from '@vscode/l10n';
 import type { RecoveryReport, RestorePreviewParams, RestorePreviewResult, RestoreSnapshotParams, RestoreSnapshotResult } from '../../../protocol/src';
 import type { Engine } from '../engine/engine';
-import { BerthError, ConflictError, errorMessage, InvalidParamsError, NotFoundError } from '../errors';
+import { BerthError, ConflictError, errorMessage, NotFoundError } from '../errors';
 import { nullLog, type Log } from '../log';
 import type { OperationContext } from '../operation';
 import { ownerAlive } from '../snapshots/liveness';
-import { resumeQuiesced } from '../snapshots/recovery';
+import { loadCatalog } from '../snapshots/migration';
+import { emptyRecoveryReport, resumeQuiesced } from '../snapshots/recovery';
+import { resolveRef } from '../snapshots/resolve';
+import type { CatalogRecord } from '../snapshots/catalog';
 import { SnapshotStore } from '../snapshots/store';
 import type { WorkloadService } from '../workloads/workloadService';
 import { loadSnapshot } from './data';
@@ -81,8 +84,7 @@ export class RestoreService {
           return { id: found.id, workloadKey: found.workload.key, label: found.label };
         },
         recoverWorkload: async (key) => {
-          const quiesce = { resumed: [], journalsCleared: 0, tempRemoved: 0, orphanObjectsRemoved: [], danglingRecordsRemoved: [], problems: [] };
-          await resumeQuiesced(store, () => engine, this.log, quiesce, key);
+          await resumeQuiesced(store, () => engine, this.log, emptyRecoveryReport(), key);
           await this.settleLocked(store, key, true);
         },
       },
@@ -129,23 +131,32 @@ export class RestoreService {
     return { stateDir: this.host.stateDir, engine: () => this.host.engine(), log: this.log, store, env: this.env, ...(this.hooks ? { hooks: this.hooks } : {}) };
   }
 
-  /** A snapshot by full ID or unique prefix; the record of `workloadRef`'s identity wins when several workloads share it. */
+  /**
+   * A snapshot by record ID, label or content ID (prefix), resolved by content (restore replaces
+   * data with content: records sharing it are the same data). The workload's own newest record
+   * of it is preferred, for the label and time shown.
+   */
   private async resolveSnapshot(store: SnapshotStore, ref: string, workloadRef: string | undefined) {
-    const prefix = ref.trim().toLowerCase();
-    if (!/^[0-9a-f]{8,64}$/.test(prefix)) throw new InvalidParamsError(l10n.t('A snapshot ID is 8 to 64 hex digits, not "{0}".', ref));
-    const matches = (await store.catalog.list()).filter((r) => r.id.startsWith(prefix));
-    const ids = new Set(matches.map((r) => r.id));
-    if (ids.size === 0) throw new NotFoundError(l10n.t('No snapshot {0}. Run "berth snapshots list" to see them.', ref));
-    if (ids.size > 1) throw new InvalidParamsError(l10n.t('"{0}" matches {1} snapshots; give more of the ID.', ref, ids.size));
+    const catalog = await loadCatalog(store);
+    const referenced = new Set(catalog.records.map((r) => r.id));
+    const orphans = (await store.objectIds()).filter((id) => !referenced.has(id));
+    let key: string | undefined;
     if (workloadRef !== undefined) {
       try {
-        const key = (await this.host.workloads.resolve(workloadRef)).identity.key;
-        const own = matches.find((r) => r.workload.key === key);
-        if (own) return own;
+        key = (await this.host.workloads.resolve(workloadRef)).identity.key;
       } catch (error) {
         if (!(error instanceof BerthError)) throw error;
       }
     }
-    return [...matches].sort((a, b) => (a.capturedAt < b.capturedAt ? 1 : -1))[0] as (typeof matches)[number];
+    if (key !== undefined) {
+      // The workload's own records first: a label it shares with another workload's snapshot
+      // names its own. Any workload's snapshot may be restored (the mounts are checked).
+      try {
+        return resolveRef(catalog.records, ref, { mode: 'content', orphans, workload: (r) => r.workload.key === key })[0] as CatalogRecord;
+      } catch (error) {
+        if (!(error instanceof NotFoundError)) throw error;
+      }
+    }
+    return resolveRef(catalog.records, ref, { mode: 'content', orphans })[0] as CatalogRecord;
   }
 }

@@ -1,5 +1,6 @@
 // The pre-restore safety copy. Until it is a stored snapshot, the moved-aside old directory IS
-// the safety copy; this turns it into a normal snapshot labelled `pre-restore` while the workload
+// the safety copy; this turns it into a snapshot record of its own labelled `pre-restore` (data
+// shared with any record of the same content, which it never changes) while the workload
 // is already running again (so downtime does not grow with data size). It reads through a
 // created, never started helper container that mounts each aside directory read-only at the
 // volume's original target, so the snapshot has the targets, types and content ID that a
@@ -27,7 +28,9 @@ export async function captureSafetyCopy(store: SnapshotStore, engine: Engine, jo
   });
   try {
     const planned = journal.volumes.map((v) => ({ target: v.target, type: v.type, source: v.source, readOnly: v.readOnly, nested: [...v.nested] }));
-    const outcome = await captureStillVolumes(store, engine, workload, id, planned, { label: SAFETY_LABEL, quiesce: 'stop', applied: 'stop' }, ctx);
+    // Its own record (never a relabelled existing one), tied to this restore, so that storing it
+    // again after a crash (recovery) finds it instead of adding a second record.
+    const outcome = await captureStillVolumes(store, engine, workload, id, planned, { label: SAFETY_LABEL, quiesce: 'stop', applied: 'stop', restoreId: journal.id }, ctx);
     return outcome.record.id;
   } finally {
     await engine.removeContainer(id, AbortSignal.timeout(60_000)).catch(() => undefined);

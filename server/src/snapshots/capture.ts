@@ -7,7 +7,7 @@ import { constants } from 'node:fs';
 import { open, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as l10n from '@vscode/l10n';
-import type { AppliedQuiesce, QuiesceMode, Workload, WorkloadIdentity } from '../../../protocol/src';
+import type { AppliedQuiesce, QuiesceMode, Workload } from '../../../protocol/src';
 import { captureVolumeTar, FileMountError } from '../archive/captureVolume';
 import { computeContentId } from '../archive/contentId';
 import { SnapshotDataWriter } from '../archive/dataWriter';
@@ -22,24 +22,35 @@ import { CancelledError, RejectedError } from '../errors';
 import { acquireLock } from '../locks';
 import type { Log } from '../log';
 import { throwIfCancelled, type OperationContext } from '../operation';
-import type { CatalogRecord } from './catalog';
+import { CATALOG_SCHEMA_VERSION, manifestSummary, type CatalogRecord } from './catalog';
+import { commitSnapshot } from './commit';
+import { newRecordId } from './recordIds';
+import { newestFirst } from './resolve';
 import { formatBytes } from './format';
 import { writeNewFileDurable } from './durable';
 import { OBJECT_FILES } from './layout';
 import { quiesce, type Quiesced } from './quiesce';
-import { resumeQuiesced } from './recovery';
+import { emptyRecoveryReport, resumeQuiesced } from './recovery';
 import type { Seal, SnapshotStore } from './store';
 import { sha256Hex } from './hashing';
 
 export interface CaptureOptions {
   readonly label: string;
   readonly quiesce: QuiesceMode;
+  /**
+   * Set for a restore's safety copy: the restore's ID. A second capture for the same restore
+   * (its recovery after a crash) finds the first one's record instead of adding another.
+   */
+  readonly restoreId?: string;
 }
 
 export interface CaptureOutcome {
+  /** This capture's own record (new, except for a safety copy its restore had already stored). */
   readonly record: CatalogRecord;
-  /** The catalog already held this content for this workload. */
+  /** The store already held this content: the record shares the stored data. */
   readonly existing: boolean;
+  /** This workload's newest earlier record of the same content, if any. */
+  readonly sameContentAs?: string;
   readonly warnings: string[];
 }
 
@@ -61,7 +72,7 @@ export async function captureSnapshot(store: SnapshotStore, engine: Engine, log:
     await store.ensure();
     // A crash in an earlier capture of this workload may have left it quiesced: put it back
     // first, or this capture would take the paused state for the workload's own.
-    await resumeQuiesced(store, () => engine, log, { resumed: [], journalsCleared: 0, tempRemoved: 0, orphanObjectsRemoved: [], danglingRecordsRemoved: [], problems: [] }, identity.key);
+    await resumeQuiesced(store, () => engine, log, emptyRecoveryReport(), identity.key);
     const details = await engine.inspectContainer(workload.id, ctx.signal);
     const plan = planMounts(details.Mounts, Object.keys(details.HostConfig?.Tmpfs ?? {}));
     const skippedMounts = plan.skippedMounts;
@@ -183,16 +194,28 @@ async function captureInto(
   throwIfCancelled(ctx.signal);
 
   ctx.progress.report(l10n.t('Storing snapshot {0}', manifest.id.slice(0, 12)), 97);
-  return store.withLock('capture-commit', async () => {
-    await store.commitObject(temp, manifest.id);
-    crashPoint('capture.commit');
-    const storedSeal = await store.readSeal(manifest.id);
-    const previous = await store.catalog.read(workload.identity.key, manifest.id);
-    const record = recordFor(manifest, workload.identity, storedSeal.dataBytes, previous, options.label);
-    await store.catalog.write(record);
-    crashPoint('capture.catalog');
-    return { record, existing: previous !== undefined, warnings: warningsOf(manifest) };
+  const key = workload.identity.key;
+  const committed = await commitSnapshot(store, temp, manifest.id, key, { commit: 'capture.commit', catalog: 'capture.catalog' }, ({ storedBytes, records }) => {
+    const same = newestFirst(records.filter((r) => r.id === manifest.id));
+    const again = options.restoreId !== undefined ? same.find((r) => r.restoreId === options.restoreId) : undefined;
+    if (again) return { record: again, write: false, sameContentAs: undefined };
+    const record: CatalogRecord = {
+      schemaVersion: CATALOG_SCHEMA_VERSION,
+      recordId: newRecordId(manifest.capturedAt),
+      id: manifest.id,
+      workload: workload.identity,
+      capturedAt: manifest.capturedAt,
+      label: options.label,
+      pinned: false,
+      quiesce: manifest.quiesce,
+      origin: 'capture',
+      ...(options.restoreId !== undefined ? { restoreId: options.restoreId } : {}),
+      ...manifestSummary(manifest),
+      storedBytes,
+    };
+    return { record, write: true, sameContentAs: same[0]?.recordId };
   });
+  return { record: committed.record, existing: !committed.created, ...(committed.sameContentAs ? { sameContentAs: committed.sameContentAs } : {}), warnings: warningsOf(manifest) };
 }
 
 async function readVolume(
@@ -267,26 +290,6 @@ export function planMounts(engineMounts: readonly EngineMount[], tmpfsTargets: r
     }
   }
   return { volumes, skippedMounts };
-}
-
-function recordFor(manifest: SnapshotManifest, identity: WorkloadIdentity, storedBytes: number, previous: CatalogRecord | undefined, label: string): CatalogRecord {
-  return {
-    schemaVersion: 1,
-    id: manifest.id,
-    workload: identity,
-    capturedAt: manifest.capturedAt,
-    firstCapturedAt: previous?.firstCapturedAt ?? manifest.capturedAt,
-    // A new label replaces the old one; capturing without a label keeps it.
-    label: label !== '' ? label : (previous?.label ?? ''),
-    pinned: previous?.pinned ?? false,
-    quiesce: manifest.quiesce,
-    origin: previous?.origin ?? 'capture',
-    volumes: manifest.volumes.map((v) => ({ index: v.index, target: v.target, type: v.type, source: v.source, readOnly: v.readOnly, files: v.files, bytes: v.bytes })),
-    files: manifest.totals.files,
-    bytes: manifest.totals.bytes,
-    storedBytes,
-    skipped: manifest.skippedMounts.length + manifest.volumes.reduce((n, v) => n + v.skipped.length, 0),
-  };
 }
 
 export function warningsOf(manifest: SnapshotManifest): string[] {

@@ -5,6 +5,9 @@ import type {
   DeleteSnapshotResult,
   ExportSnapshotResult,
   ImportSnapshotResult,
+  ListSnapshotsResult,
+  OrphanSnapshotInfo,
+  QuarantinedRecordInfo,
   SnapshotInfo,
   SnapshotRef,
   VerifySnapshotResult,
@@ -13,17 +16,25 @@ import { LIMITS } from '../archive/manifest';
 import { hasControlChars } from '../archive/paths';
 import { crashPoint } from '../crash';
 import type { Engine } from '../engine/engine';
-import { BerthError, InvalidParamsError, NotFoundError } from '../errors';
+import { BerthError, InvalidParamsError } from '../errors';
 import { nullLog, type Log } from '../log';
 import type { OperationContext } from '../operation';
 import type { WorkloadService } from '../workloads/workloadService';
+import { adoptObject } from './adopt';
 import { captureSnapshot } from './capture';
-import type { CatalogRecord } from './catalog';
+import { CATALOG_SCHEMA_VERSION, manifestSummary, type CatalogRecord, type CatalogScan } from './catalog';
+import { commitSnapshot } from './commit';
+import { keyDigest } from './layout';
+import { loadCatalog } from './migration';
+import { listQuarantine } from './quarantine';
+import { newRecordId } from './recordIds';
 import { recoverSnapshots, type SnapshotRecoveryReport } from './recovery';
+import { references } from './references';
+import { newestFirst, resolveRef, type ResolveMode } from './resolve';
 import { selectForRemoval } from './retention';
 import { SnapshotStore } from './store';
 import { exportSnapshot, importFile } from './transfer';
-import { verifyObject } from './verify';
+import { loadSealedManifest, verifyObject } from './verify';
 
 export interface SnapshotHost {
   readonly stateDir: string;
@@ -54,11 +65,38 @@ export class SnapshotService {
     }
   }
 
+  /** The records (newest first) of all workloads or one. */
   async list(workloadRef: string | undefined, signal?: AbortSignal): Promise<SnapshotInfo[]> {
+    return (await this.listAll(workloadRef, signal)).snapshots as SnapshotInfo[];
+  }
+
+  /** The records, and what needs attention: orphaned objects and records set aside. */
+  async listAll(workloadRef: string | undefined, signal?: AbortSignal): Promise<ListSnapshotsResult> {
     const store = this.store();
     const key = workloadRef === undefined ? undefined : await this.workloadKey(store, workloadRef, signal);
-    const records = await store.catalog.list(key);
-    return this.infos(store, records);
+    const all = await loadCatalog(store);
+    const records = key === undefined ? all.records : all.records.filter((r) => r.workload.key === key);
+    const objects = new Set(await store.objectIds());
+    const snapshots = await this.infos(store, records, objects);
+    const referenced = new Set(all.records.map((r) => r.id));
+    const orphans: OrphanSnapshotInfo[] = [];
+    for (const id of objects) {
+      if (referenced.has(id)) continue;
+      const orphan = await orphanInfo(store, id);
+      if (key === undefined || orphan.manifest?.workload.key === key) orphans.push(orphan);
+    }
+    const quarantined: QuarantinedRecordInfo[] = [];
+    const digest = key === undefined ? undefined : keyDigest(key);
+    for (const u of all.unreadable) {
+      if (digest !== undefined && u.digest !== digest) continue;
+      quarantined.push({ entry: '', from: `snapshots/${u.relative}`, reason: u.reason, at: '', contentId: u.contentId, ...(u.recordId ? { recordId: u.recordId } : {}), objectPresent: objects.has(u.contentId) });
+    }
+    for (const e of await listQuarantine(store.layout)) {
+      if (e.adoptedAs) continue;
+      if (digest !== undefined && !e.from.startsWith(`snapshots/records/${digest}/`)) continue;
+      quarantined.push({ entry: e.entry, from: e.from, reason: e.reason, at: e.at, ...(e.contentId ? { contentId: e.contentId } : {}), ...(e.recordId ? { recordId: e.recordId } : {}), objectPresent: e.contentId !== undefined && objects.has(e.contentId) });
+    }
+    return { snapshots, orphans, quarantined };
   }
 
   async create(params: CreateSnapshotParams, ctx: OperationContext): Promise<CreateSnapshotResult> {
@@ -66,126 +104,120 @@ export class SnapshotService {
     const workload = await this.host.workloads.resolve(params.workload, ctx.signal);
     await this.host.settleWorkload?.(workload.identity.key);
     const store = this.store();
+    // Schema-1 records of this store are migrated before a capture adds records beside them.
+    await loadCatalog(store, workload.identity.key);
     const outcome = await captureSnapshot(store, this.host.engine(), this.log, workload, { label, quiesce: params.quiesce ?? 'pause' }, ctx);
-    const pruned = params.keep ? await this.pruneKey(store, workload.identity.key, params.keep, outcome.record.id) : [];
+    const pruned = params.keep ? await this.pruneKey(store, workload.identity.key, params.keep, outcome.record.recordId) : [];
     const [snapshot] = await this.infos(store, [outcome.record]);
     if (!snapshot) throw new Error('capture produced no catalog entry');
-    return { snapshot, existing: outcome.existing, warnings: outcome.warnings, pruned };
+    return { snapshot, existing: outcome.existing, ...(outcome.sameContentAs ? { sameContentAs: outcome.sameContentAs } : {}), warnings: outcome.warnings, pruned };
   }
 
   async verify(ref: SnapshotRef, ctx: OperationContext): Promise<VerifySnapshotResult> {
     const store = this.store();
-    const [record] = await this.resolve(store, ref);
+    const [record] = await this.resolve(store, ref, 'content');
     return verifyObject(store, (record as CatalogRecord).id, ctx);
   }
 
+  /** Removes one record; its object goes when nothing needs it any more. */
   async remove(ref: SnapshotRef): Promise<DeleteSnapshotResult> {
     const store = this.store();
-    const targets = await this.resolve(store, ref);
+    const [target] = (await this.resolve(store, ref, 'record')) as [CatalogRecord];
     return store.withLock('snapshot-delete', async () => {
-      let freedBytes = 0;
-      for (const record of targets) await store.catalog.remove(record.workload.key, record.id);
-      // A crash here leaves an unreferenced object, which the next start's sweep removes.
-      crashPoint('delete.records');
-      const id = (targets[0] as CatalogRecord).id;
-      const stillUsed = (await store.catalog.list()).some((r) => r.id === id);
-      if (!stillUsed) {
-        freedBytes = (await store.readSeal(id).catch(() => undefined))?.dataBytes ?? 0;
-        await store.removeObject(id);
-      }
-      return { deleted: targets.map((r) => ({ id: r.id, workload: r.workload.key })), freedBytes };
+      const current = (await store.catalog.scan(target.workload.key)).records.find((r) => r.recordId === target.recordId);
+      if (!current) return { deleted: [], freedBytes: 0 };
+      const freedBytes = await removeRecords(store, [current], 'delete.records');
+      return { deleted: [{ recordId: current.recordId, id: current.id, workload: current.workload.key }], freedBytes };
     });
   }
 
   async pin(ref: SnapshotRef, pinned: boolean): Promise<SnapshotInfo[]> {
     const store = this.store();
-    const targets = await this.resolve(store, ref);
+    const [target] = (await this.resolve(store, ref, 'record')) as [CatalogRecord];
     const updated = await store.withLock('snapshot-pin', async () => {
-      const out: CatalogRecord[] = [];
-      for (const t of targets) {
-        const current = await store.catalog.read(t.workload.key, t.id);
-        if (!current) continue;
-        const next = { ...current, pinned };
-        await store.catalog.write(next);
-        out.push(next);
-      }
-      return out;
+      const current = (await store.catalog.scan(target.workload.key)).records.find((r) => r.recordId === target.recordId);
+      if (!current) return [];
+      const next = { ...current, pinned };
+      await store.catalog.write(next);
+      return [next];
     });
     return this.infos(store, updated);
   }
 
   async export(ref: SnapshotRef, file: string, ctx: OperationContext): Promise<ExportSnapshotResult> {
     const store = this.store();
-    const records = await this.resolve(store, ref);
-    const newest = [...records].sort((a, b) => (a.capturedAt < b.capturedAt ? 1 : -1))[0] as CatalogRecord;
-    return exportSnapshot(store, newest, file, ctx);
+    // Several records of the same content: the newest one's metadata goes into the file.
+    const [record] = await this.resolve(store, ref, 'content');
+    return exportSnapshot(store, record as CatalogRecord, file, ctx);
   }
 
   async import(file: string, ctx: OperationContext): Promise<ImportSnapshotResult> {
     const store = this.store();
+    await loadCatalog(store);
     let result: { record: CatalogRecord; existing: boolean } | undefined;
-    await importFile(store, file, ctx, (temp, { manifest, seal }) =>
-      store.withLock('snapshot-import', async () => {
-        await store.commitObject(temp, manifest.id);
-        crashPoint('import.commit');
-        const storedSeal = await store.readSeal(manifest.id);
-        const previous = await store.catalog.read(manifest.workload.key, manifest.id);
-        const record: CatalogRecord = previous ?? {
-          schemaVersion: 1,
+    await importFile(store, file, ctx, async (temp, { manifest, seal }) => {
+      const committed = await commitSnapshot(store, temp, manifest.id, manifest.workload.key, { commit: 'import.commit', catalog: 'import.catalog' }, ({ storedBytes, records }) => {
+        // The same capture imported again (same workload, content and capture time) is not a new record.
+        const same = records.find((r) => r.id === manifest.id && r.capturedAt === manifest.capturedAt);
+        if (same) return { record: same, write: false };
+        const record: CatalogRecord = {
+          schemaVersion: CATALOG_SCHEMA_VERSION,
+          recordId: newRecordId(manifest.capturedAt),
           id: manifest.id,
           workload: manifest.workload,
           capturedAt: manifest.capturedAt,
-          firstCapturedAt: manifest.capturedAt,
           label: manifest.label,
           pinned: false,
           quiesce: manifest.quiesce,
           origin: 'import',
-          volumes: manifest.volumes.map((v) => ({ index: v.index, target: v.target, type: v.type, source: v.source, readOnly: v.readOnly, files: v.files, bytes: v.bytes })),
-          files: manifest.totals.files,
-          bytes: manifest.totals.bytes,
-          storedBytes: storedSeal.dataBytes,
-          skipped: manifest.skippedMounts.length + manifest.volumes.reduce((n, v) => n + v.skipped.length, 0),
+          ...manifestSummary(manifest),
+          storedBytes,
         };
-        if (!previous) await store.catalog.write(record);
-        crashPoint('import.catalog');
-        // Both passes checked every byte against the manifest; the copy on disk is sealed.
-        if (seal.id === storedSeal.id) await store.writeVerifiedState(manifest.id, { state: 'ok', at: new Date().toISOString() });
-        result = { record, existing: previous !== undefined };
-      }, ctx.signal),
-    );
+        return { record, write: true };
+      });
+      // Both passes checked every byte against the manifest; the copy on disk is sealed.
+      if (committed.created && seal.id === manifest.id) await store.writeVerifiedState(manifest.id, { state: 'ok', at: new Date().toISOString() });
+      result = { record: committed.record, existing: !committed.written };
+    });
     if (!result) throw new Error('import finished without a catalog entry');
     const [snapshot] = await this.infos(store, [result.record]);
     return { snapshot: snapshot as SnapshotInfo, existing: result.existing };
   }
 
+  /** A record for an orphaned object, from its own manifest (see adopt.ts). */
+  async adopt(id: string): Promise<SnapshotInfo> {
+    const store = this.store();
+    const record = await adoptObject(store, id);
+    const [snapshot] = await this.infos(store, [record]);
+    return snapshot as SnapshotInfo;
+  }
+
   async prune(workloadRef: string, keep: number, signal?: AbortSignal): Promise<string[]> {
     const store = this.store();
-    return this.pruneKey(store, await this.workloadKey(store, workloadRef, signal), keep);
+    const key = await this.workloadKey(store, workloadRef, signal);
+    await loadCatalog(store, key);
+    return this.pruneKey(store, key, keep);
   }
 
   private async pruneKey(store: SnapshotStore, key: string, keep: number, protect?: string): Promise<string[]> {
     return store.withLock('snapshot-retention', async () => {
-      const doomed = selectForRemoval(await store.catalog.list(key), keep).filter((r) => r.id !== protect);
-      for (const record of doomed) await store.catalog.remove(key, record.id);
-      const inUse = new Set((await store.catalog.list()).map((r) => r.id));
-      for (const record of doomed) if (!inUse.has(record.id)) await store.removeObject(record.id);
-      return doomed.map((r) => r.id);
+      const doomed = selectForRemoval(await store.catalog.list(key), keep).filter((r) => r.recordId !== protect);
+      await removeRecords(store, doomed, 'retention.records');
+      return doomed.map((r) => r.recordId);
     });
   }
 
-  /** Records matching an ID (full, or a unique prefix of 8+ hex digits) and optional workload. */
-  private async resolve(store: SnapshotStore, ref: SnapshotRef): Promise<CatalogRecord[]> {
-    const prefix = ref.id.trim().toLowerCase();
-    if (!/^[0-9a-f]{8,64}$/.test(prefix)) throw new InvalidParamsError(l10n.t('A snapshot ID is 8 to 64 hex digits, not "{0}".', ref.id));
-    let matches = (await store.catalog.list()).filter((r) => r.id.startsWith(prefix));
-    if (ref.workload !== undefined) {
-      const w = ref.workload;
-      matches = matches.filter((r) => r.workload.key === w || r.workload.key === `container:${w}` || r.workload.label === w);
-    }
-    const ids = new Set(matches.map((r) => r.id));
-    if (ids.size === 0) throw new NotFoundError(l10n.t('No snapshot {0}. Run "berth snapshots list" to see them.', ref.id));
-    if (ids.size > 1) throw new InvalidParamsError(l10n.t('"{0}" matches {1} snapshots; give more of the ID.', ref.id, ids.size));
-    return matches;
+  /** The records a reference names (see resolve.ts), the catalog migrated first if need be. */
+  private async resolve(store: SnapshotStore, ref: SnapshotRef, mode: ResolveMode): Promise<CatalogRecord[]> {
+    const catalog: CatalogScan = await loadCatalog(store);
+    const w = ref.workload;
+    const referenced = new Set(catalog.records.map((r) => r.id));
+    const orphans = (await store.objectIds()).filter((id) => !referenced.has(id));
+    return resolveRef(catalog.records, ref.id, {
+      mode,
+      orphans,
+      ...(w !== undefined ? { workload: (r: CatalogRecord) => r.workload.key === w || r.workload.key === `container:${w}` || r.workload.label === w } : {}),
+    });
   }
 
   /** A workload's identity key: given directly, or resolved via the engine, or by container name. */
@@ -196,35 +228,60 @@ export class SnapshotService {
     } catch (error) {
       // Snapshots outlive their containers: a removed container's name still finds them.
       const byName = `container:${ref}`;
-      if (error instanceof BerthError && (error.codeName === 'NotFound' || error.codeName === 'EngineUnreachable') && (await store.catalog.list(byName)).length > 0) {
+      if (error instanceof BerthError && (error.codeName === 'NotFound' || error.codeName === 'EngineUnreachable') && (await loadCatalog(store, byName)).records.length > 0) {
         return byName;
       }
       throw error;
     }
   }
 
-  private async infos(store: SnapshotStore, records: readonly CatalogRecord[]): Promise<SnapshotInfo[]> {
-    const sorted = [...records].sort((a, b) => (a.capturedAt === b.capturedAt ? 0 : a.capturedAt < b.capturedAt ? 1 : -1));
+  private async infos(store: SnapshotStore, records: readonly CatalogRecord[], objects?: ReadonlySet<string>): Promise<SnapshotInfo[]> {
+    const present = objects ?? new Set(await store.objectIds());
     const out: SnapshotInfo[] = [];
-    for (const r of sorted) {
-      out.push({
-        id: r.id,
-        workload: r.workload,
-        capturedAt: r.capturedAt,
-        firstCapturedAt: r.firstCapturedAt,
-        label: r.label,
-        pinned: r.pinned,
-        quiesce: r.quiesce,
-        origin: r.origin,
-        volumes: r.volumes,
-        files: r.files,
-        bytes: r.bytes,
-        storedBytes: r.storedBytes,
-        skipped: r.skipped,
-        verified: await store.verifiedState(r.id),
-      });
+    for (const r of newestFirst(records)) {
+      const { schemaVersion: _schema, ...fields } = r;
+      out.push({ ...fields, verified: await store.verifiedState(r.id), ...(present.has(r.id) ? {} : { dataMissing: true }) });
     }
     return out;
+  }
+}
+
+/**
+ * Removes records, then each object no longer needed (docs/snapshots.md, "Delete and pin").
+ * Under the store lock. Before the last record of an object goes, an intent marker says the
+ * object is being deleted, so a crash at `step` (records gone, object not yet) is finished by
+ * the next sweep instead of leaving an orphan. Returns the stored bytes freed.
+ */
+async function removeRecords(store: SnapshotStore, doomed: readonly CatalogRecord[], step: string): Promise<number> {
+  if (doomed.length === 0) return 0;
+  const gone = new Set(doomed.map((r) => `${r.workload.key}\0${r.recordId}`));
+  const scan = await store.catalog.scan();
+  const remaining = { ...scan, records: scan.records.filter((r) => !gone.has(`${r.workload.key}\0${r.recordId}`)) };
+  const refs = await references(store, remaining);
+  const freeable = [...new Set(doomed.map((r) => r.id))].filter((id) => !refs.needs(id));
+  for (const id of freeable) await store.markIntent(id, 'delete');
+  for (const record of doomed) await store.catalog.remove(record);
+  crashPoint(step);
+  let freed = 0;
+  for (const id of freeable) {
+    freed += (await store.readSeal(id).catch(() => undefined))?.dataBytes ?? 0;
+    await store.removeObject(id);
+    await store.clearIntent(id);
+  }
+  return freed;
+}
+
+async function orphanInfo(store: SnapshotStore, id: string): Promise<OrphanSnapshotInfo> {
+  try {
+    const { seal, manifest } = await loadSealedManifest(store, id);
+    const summary = manifestSummary(manifest);
+    return {
+      id,
+      storedBytes: seal.dataBytes,
+      manifest: { workload: manifest.workload, capturedAt: manifest.capturedAt, label: manifest.label, quiesce: manifest.quiesce, volumes: summary.volumes.length, files: summary.files, bytes: summary.bytes },
+    };
+  } catch (error) {
+    return { id, storedBytes: 0, problem: (error as Error).message };
   }
 }
 

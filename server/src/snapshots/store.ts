@@ -11,8 +11,29 @@ import { NotFoundError, OperationFailedError } from '../errors';
 import { acquireLock } from '../locks';
 import { fsyncDir, readJsonFile, writeJsonAtomic } from '../state/atomicFile';
 import { Catalog } from './catalog';
-import { OBJECT_FILES, storeLayout, type StoreLayout } from './layout';
-import { currentOwner, ownerTag } from './liveness';
+import { ID_PATTERN, OBJECT_FILES, storeLayout, type StoreLayout } from './layout';
+import { currentOwner, ownerTag, type Owner } from './liveness';
+
+/**
+ * intents/<id>.json: an operation of `owner` is creating object <id> (a capture or import between
+ * the rename and its record) or deleting it (a delete or retention between removing the last
+ * record and the object). See commitObject and markIntent.
+ */
+export interface IntentMarker {
+  readonly schemaVersion: 1;
+  readonly id: string;
+  readonly op: 'create' | 'delete';
+  readonly owner: Owner;
+  readonly at: string;
+}
+
+function validMarker(value: unknown, id: string): IntentMarker | undefined {
+  const m = value as Partial<IntentMarker> | null;
+  const o = m?.owner as Partial<Owner> | undefined;
+  if (!m || m.schemaVersion !== 1 || m.id !== id || (m.op !== 'create' && m.op !== 'delete')) return undefined;
+  if (!o || typeof o.pid !== 'number' || typeof o.startTime !== 'string' || typeof o.host !== 'string') return undefined;
+  return m as IntentMarker;
+}
 
 /** Hashes that bind an object's files together; verify checks them before anything else. */
 export interface Seal {
@@ -34,9 +55,10 @@ export class SnapshotStore {
   readonly layout: StoreLayout;
   readonly catalog: Catalog;
 
-  constructor(readonly stateDir: string, onCorrupt: (why: string) => void = () => undefined) {
+  /** `warn` hears about what the store found damaged (the backend's log, the CLI's stderr). */
+  constructor(readonly stateDir: string, readonly warn: (why: string) => void = () => undefined) {
     this.layout = storeLayout(stateDir);
-    this.catalog = new Catalog(this.layout, onCorrupt);
+    this.catalog = new Catalog(this.layout);
   }
 
   async ensure(): Promise<void> {
@@ -86,19 +108,78 @@ export class SnapshotStore {
   /**
    * Makes a complete temp directory the object `id` with one rename (then fsyncs objects/).
    * Returns false when the object already existed: same ID, same content, one copy kept.
+   * Call under the store lock, and clearIntent(id) once a record refers to the object.
+   *
+   * Before a new object is renamed into place, an intent marker (intents/<id>.json, op `create`,
+   * this process as owner) says "a capture is creating this object and has not written its
+   * record yet". Intent markers are the only evidence on which the sweep deletes an object that
+   * no record refers to: one whose marker's owner is dead is provably the leftover of an
+   * operation that died halfway. An object without one is never deleted for lack of a record.
    */
   async commitObject(tempDir: string, id: string): Promise<boolean> {
     await fsyncDir(tempDir);
+    if (await this.objectPresent(id)) {
+      await rm(tempDir, { recursive: true, force: true });
+      return false;
+    }
+    await this.markIntent(id, 'create');
     try {
       await rename(tempDir, this.objectDir(id));
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
+      await this.clearIntent(id);
       if (code !== 'EEXIST' && code !== 'ENOTEMPTY') throw error;
       await rm(tempDir, { recursive: true, force: true });
       return false;
     }
     await fsyncDir(this.layout.objects);
     return true;
+  }
+
+  /** Writes the intent marker for `id` durably (under the store lock). */
+  async markIntent(id: string, op: IntentMarker['op']): Promise<void> {
+    await mkdir(this.layout.intents, { recursive: true, mode: 0o700 });
+    const marker: IntentMarker = { schemaVersion: 1, id, op, owner: await currentOwner(), at: new Date().toISOString() };
+    await writeJsonAtomic(this.intentPath(id), marker);
+  }
+
+  intentPath(id: string): string {
+    return join(this.layout.intents, `${id}.json`);
+  }
+
+  async clearIntent(id: string): Promise<void> {
+    await rm(this.intentPath(id), { force: true });
+    await fsyncDir(this.layout.intents).catch(() => undefined);
+  }
+
+  /** Intent markers on disk: readable ones, and the paths of those that are not (never acted on). */
+  async intents(): Promise<{ markers: IntentMarker[]; unreadable: string[] }> {
+    let names: string[];
+    try {
+      names = await readdir(this.layout.intents);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { markers: [], unreadable: [] };
+      throw error;
+    }
+    const markers: IntentMarker[] = [];
+    const unreadable: string[] = [];
+    for (const name of names) {
+      const match = /^([0-9a-f]{64})\.json$/.exec(name);
+      if (!match) continue;
+      const marker = await readJsonFile(join(this.layout.intents, name), (v) => validMarker(v, match[1] as string));
+      if (marker) markers.push(marker);
+      else unreadable.push(join(this.layout.intents, name));
+    }
+    return { markers, unreadable };
+  }
+
+  /** The object directory exists (complete by construction: it got there by one rename). */
+  async objectPresent(id: string): Promise<boolean> {
+    try {
+      return (await stat(this.objectDir(id))).isDirectory();
+    } catch {
+      return false;
+    }
   }
 
   /** Removes an object: first out of objects/ by a rename, then from disk. */
@@ -115,9 +196,17 @@ export class SnapshotStore {
     await rm(this.verifyPath(id), { force: true });
   }
 
+  async objectsFolderPresent(): Promise<boolean> {
+    try {
+      return (await stat(this.layout.objects)).isDirectory();
+    } catch {
+      return false;
+    }
+  }
+
   async objectIds(): Promise<string[]> {
     try {
-      return (await readdir(this.layout.objects)).filter((n) => /^[0-9a-f]{64}$/.test(n));
+      return (await readdir(this.layout.objects)).filter((n) => ID_PATTERN.test(n));
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
       throw error;

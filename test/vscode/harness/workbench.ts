@@ -70,15 +70,21 @@ async function setToggle(toggle: Locator, checked: boolean): Promise<void> {
  */
 export async function runCommand(page: Page, title: string, options: { asks?: boolean } = {}): Promise<void> {
   const input = page.locator('.quick-input-widget .quick-input-box input');
+  // The palette can close again between opening and typing (a tree's find widget or a
+  // notification takes focus on a loaded machine), so open and type as one retried step.
   await waitUntil(
-    'the command palette',
+    'the command palette to take the command',
     async () => {
       if (!(await input.isVisible())) await page.keyboard.press('F1');
-      return input.isVisible();
+      try {
+        await input.fill(`>${title}`, { timeout: 3000 });
+        return (await input.inputValue()) === `>${title}`;
+      } catch {
+        return false;
+      }
     },
-    (open) => open,
+    (typed) => typed,
   );
-  await input.fill(`>${title}`);
   const item = page.locator('.quick-input-widget .monaco-list-row').filter({ has: page.locator('.label-name', { hasText: title }) }).first();
   await item.waitFor({ state: 'visible', timeout: UI_TIMEOUT_MS });
   await item.click();

@@ -2,7 +2,7 @@
 // groups by workload identity with the item states the menus match on, and a capture reports
 // work-done progress and really stops on cancel.
 import assert from 'node:assert/strict';
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import { WorkDoneProgress, type WorkDoneProgressBegin, type WorkDoneProgressEnd, type WorkDoneProgressReport } from 'vscode-languageclient/node';
@@ -21,6 +21,7 @@ import {
   type SnapshotInfo,
   type VerifySnapshotResult,
 } from '../../../protocol/src';
+import { keyDigest } from '../../../server/src/snapshots/layout';
 import { TEST_LABEL, TEST_RUN, createTestContainer, docker, uniqueName } from '../../fixtures/docker';
 import { scratchDir, send } from './berthApi';
 import { eventually, type Suite } from './runner';
@@ -104,6 +105,35 @@ export const suite: Suite = {
             const imported = await vscode.commands.executeCommand<ImportSnapshotResult>('berth.snapshots.import', file);
             assert.equal(imported?.existing, true);
             assert.equal(imported?.snapshot.id, item?.snapshot.id);
+          },
+        },
+        {
+          name: 'a damaged record: the view shows its data as orphaned and the record as set aside; Adopt brings it back',
+          fn: async () => {
+            const [item] = await items();
+            assert.ok(item);
+            const stateDir = process.env.BERTH_STATE_DIR;
+            assert.ok(stateDir, 'the backend state directory is known');
+            const file = join(stateDir, 'snapshots', 'records', keyDigest(key), `${item.snapshot.recordId}.${item.snapshot.id}.json`);
+            assert.ok(existsSync(file), file);
+            writeFileSync(file, '{garbage');
+            ctx.views().snapshots.refresh();
+            const rows = async (): Promise<SnapshotNode[]> => {
+              const roots = await ctx.views().snapshots.getChildren();
+              const attention = roots.find((n) => n.contextValue === 'snapshotAttention');
+              return attention ? ctx.views().snapshots.getChildren(attention) : [];
+            };
+            const found = await eventually('the Needs attention group with the orphan and the set-aside record', rows, (list) => list.length === 2);
+            const orphan = found.find((n) => n.contextValue === 'snapshotOrphan');
+            assert.ok(orphan, `an adoptable orphan row: ${found.map((n) => n.contextValue).join(', ')}`);
+            assert.ok(found.some((n) => n.contextValue === 'snapshotQuarantined.adoptable'));
+            assert.match(String(orphan.description), /orphaned/);
+            assert.deepEqual(await items(), [], 'the unreadable record is not shown as a snapshot');
+            const adopted = await vscode.commands.executeCommand<SnapshotInfo>('berth.snapshots.adopt', orphan);
+            assert.equal(adopted?.id, item.snapshot.id);
+            assert.equal(adopted?.origin, 'adopted');
+            ctx.views().snapshots.refresh();
+            await eventually('the snapshot back in the view, nothing needing attention', async () => [(await items()).length, (await rows()).length], ([n, a]) => n === 1 && a === 0);
           },
         },
         {

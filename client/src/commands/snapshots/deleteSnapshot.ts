@@ -5,7 +5,7 @@ import { formatBytes } from '../../views/workloads/MountItem';
 import { guarded } from './guarded';
 import { snapshotArgument, snapshotName } from './snapshotArgument';
 
-/** Deletes one workload's snapshot after a modal confirmation. */
+/** Deletes one snapshot record after a modal confirmation; its data goes when no record needs it. */
 export function deleteSnapshot(ctx: Ctx) {
   return guarded(ctx, async (arg?: unknown): Promise<DeleteSnapshotResult | undefined> => {
     const snapshot = await snapshotArgument(ctx, arg);
@@ -20,7 +20,7 @@ export function deleteSnapshot(ctx: Ctx) {
       remove,
     );
     if (choice !== remove) return undefined;
-    const result = await ctx.request(DeleteSnapshotRequest.type, { id: snapshot.id, workload: snapshot.workload.key });
+    const result = await ctx.request(DeleteSnapshotRequest.type, { id: snapshot.recordId, workload: snapshot.workload.key });
     vscode.window.setStatusBarMessage(vscode.l10n.t('Deleted snapshot {0}', snapshotName(snapshot)), 3000);
     return result;
   });

@@ -23,7 +23,7 @@ export function exportSnapshot(ctx: Ctx) {
       if (!uri) return undefined;
       target = uri.fsPath;
     }
-    const result = await requestWithProgress(ctx, ExportSnapshotRequest.type, { id: snapshot.id, workload: snapshot.workload.key, file: target }, vscode.l10n.t('Exporting snapshot {0}', snapshotName(snapshot)));
+    const result = await requestWithProgress(ctx, ExportSnapshotRequest.type, { id: snapshot.recordId, workload: snapshot.workload.key, file: target }, vscode.l10n.t('Exporting snapshot {0}', snapshotName(snapshot)));
     void vscode.window.showInformationMessage(vscode.l10n.t('Exported snapshot {0} to {1}.', snapshotName(snapshot), result.file));
     return result;
   });

@@ -21,7 +21,7 @@ export function importSnapshot(ctx: Ctx) {
       source = picked[0].fsPath;
     }
     const result = await requestWithProgress(ctx, ImportSnapshotRequest.type, { file: source }, vscode.l10n.t('Importing {0}', source));
-    const id = result.snapshot.id.slice(0, 12);
+    const id = result.snapshot.recordId;
     void vscode.window.showInformationMessage(
       result.existing
         ? vscode.l10n.t('Snapshot {0} of {1} was already in the store.', id, result.snapshot.workload.label)

@@ -8,7 +8,7 @@ function setPinned(pinned: boolean) {
     guarded(ctx, async (arg?: unknown): Promise<readonly SnapshotInfo[] | undefined> => {
       const snapshot = await snapshotArgument(ctx, arg);
       if (!snapshot) return undefined;
-      return (await ctx.request(PinSnapshotRequest.type, { id: snapshot.id, workload: snapshot.workload.key, pinned })).snapshots;
+      return (await ctx.request(PinSnapshotRequest.type, { id: snapshot.recordId, workload: snapshot.workload.key, pinned })).snapshots;
     });
 }
 

@@ -73,7 +73,7 @@ async function chooseTarget(ctx: Ctx, arg: unknown, second: unknown): Promise<{ 
   if (!workload) return undefined;
   const { snapshots } = await ctx.request(ListSnapshotsRequest.type, { workload: workload.identity.key });
   if (typeof second === 'string') {
-    const found = snapshots.find((s) => s.id === second || s.id.startsWith(second));
+    const found = snapshots.find((s) => s.recordId === second) ?? snapshots.find((s) => s.label === second || s.id === second || (second.length >= 8 && s.id.startsWith(second)));
     if (!found) void vscode.window.showErrorMessage(vscode.l10n.t('{0} has no snapshot {1}.', workload.name, second));
     return found ? { workload, snapshot: found } : undefined;
   }
@@ -84,7 +84,7 @@ async function chooseTarget(ctx: Ctx, arg: unknown, second: unknown): Promise<{ 
   const picked = await vscode.window.showQuickPick(
     snapshots.map((s) => ({
       label: s.label || s.id.slice(0, 12),
-      description: `${s.id.slice(0, 12)} · ${ageOf(s.capturedAt)} · ${formatBytes(s.bytes)}`,
+      description: `${s.recordId} · ${ageOf(s.capturedAt)} · ${formatBytes(s.bytes)}`,
       detail: s.volumes.map((v) => v.target).join(', '),
       snapshot: s,
     })),
@@ -182,10 +182,13 @@ function announce(ctx: Ctx, result: RestoreSnapshotResult, snapshot: SnapshotInf
   });
 }
 
-/** Focuses the Snapshots view on a snapshot (by ID, of this workload). */
+/**
+ * Focuses the Snapshots view on a restore's safety copy: the newest pre-restore record of this
+ * content of this workload (other records may share the content; they are not it).
+ */
 export async function revealSnapshot(ctx: Ctx, id: string, workloadKey: string): Promise<void> {
   const { snapshots } = await ctx.request(ListSnapshotsRequest.type, { workload: workloadKey });
-  const info = snapshots.find((s) => s.id === id);
+  const info = snapshots.find((s) => s.id === id && s.restoreId !== undefined) ?? snapshots.find((s) => s.id === id);
   const views = ctx.views();
   views.snapshots.refresh();
   await vscode.commands.executeCommand('berth.snapshots.focus');

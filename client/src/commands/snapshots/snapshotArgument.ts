@@ -5,15 +5,15 @@ import { SnapshotItem } from '../../views/snapshots/SnapshotItem';
 import { ageOf } from '../../views/snapshots/format';
 
 /**
- * The snapshot a command acts on: the tree item it was invoked on, an ID (from scripts and
- * tests), or one the user picks.
+ * The snapshot record a command acts on: the tree item it was invoked on, a record ID, label or
+ * content ID (from scripts and tests; the newest matching record), or one the user picks.
  */
 export async function snapshotArgument(ctx: Ctx, arg: unknown): Promise<SnapshotInfo | undefined> {
   if (arg instanceof SnapshotItem) return arg.snapshot;
   if (arg && typeof arg === 'object' && 'snapshot' in arg) return (arg as { snapshot: SnapshotInfo }).snapshot;
   const { snapshots } = await ctx.request(ListSnapshotsRequest.type, {});
   if (typeof arg === 'string') {
-    const found = snapshots.find((s) => s.id === arg || s.id.startsWith(arg));
+    const found = snapshots.find((s) => s.recordId === arg) ?? snapshots.find((s) => s.label === arg || s.id === arg || (arg.length >= 8 && s.id.startsWith(arg)));
     if (!found) void vscode.window.showErrorMessage(vscode.l10n.t('No snapshot {0}.', arg));
     return found;
   }
@@ -22,7 +22,7 @@ export async function snapshotArgument(ctx: Ctx, arg: unknown): Promise<Snapshot
     return undefined;
   }
   const picked = await vscode.window.showQuickPick(
-    snapshots.map((s) => ({ label: s.label || s.id.slice(0, 12), description: `${s.workload.label} · ${ageOf(s.capturedAt)}`, detail: s.id, snapshot: s })),
+    snapshots.map((s) => ({ label: s.label || s.id.slice(0, 12), description: `${s.workload.label} · ${ageOf(s.capturedAt)}`, detail: `${s.recordId} · ${s.id}`, snapshot: s })),
     { placeHolder: vscode.l10n.t('Select a snapshot') },
   );
   return picked?.snapshot;

@@ -60,9 +60,9 @@ export function takeSnapshot(ctx: Ctx) {
         { workload: ref, label: label.trim(), quiesce, ...(keepValue ? { keep: keepValue } : {}) },
         vscode.l10n.t('Taking a snapshot of {0}', name),
       );
-      const id = result.snapshot.id.slice(0, 12);
-      const message = result.existing
-        ? vscode.l10n.t('{0} is unchanged since snapshot {1}; no second copy was stored.', name, id)
+      const id = result.snapshot.recordId;
+      const message = result.sameContentAs
+        ? vscode.l10n.t('Snapshot {0} of {1} taken; unchanged since snapshot {2}, so the data is stored once and shared.', id, name, result.sameContentAs)
         : vscode.l10n.t('Snapshot {0} of {1} taken: {2} volume(s), quiesce: {3}.', id, name, result.snapshot.volumes.length, result.snapshot.quiesce);
       if (result.warnings.length > 0) {
         for (const w of result.warnings) ctx.log.warn(w);

@@ -10,7 +10,7 @@ export function verifySnapshot(ctx: Ctx) {
   return guarded(ctx, async (arg?: unknown): Promise<VerifySnapshotResult | undefined> => {
     const snapshot = await snapshotArgument(ctx, arg);
     if (!snapshot) return undefined;
-    const result = await requestWithProgress(ctx, VerifySnapshotRequest.type, { id: snapshot.id }, vscode.l10n.t('Verifying snapshot {0}', snapshotName(snapshot)));
+    const result = await requestWithProgress(ctx, VerifySnapshotRequest.type, { id: snapshot.recordId, workload: snapshot.workload.key }, vscode.l10n.t('Verifying snapshot {0}', snapshotName(snapshot)));
     if (result.ok) {
       void vscode.window.showInformationMessage(vscode.l10n.t('Snapshot {0} is intact: {1} files checked, and its ID matches its content.', snapshotName(snapshot), result.files));
     } else {

@@ -4,27 +4,28 @@ import { formatBytes } from '../workloads/MountItem';
 import { ageOf } from './format';
 
 /**
- * One snapshot. `contextValue` is public API (menus match on it): `snapshot.pinned` or
- * `snapshot.unpinned`, with `.failed` appended when its last verification failed. The node ID
- * holds no changing field (not the age), so the tree keeps selection and focus across refreshes.
+ * One snapshot record (one capture). `contextValue` is public API (menus match on it):
+ * `snapshot.pinned` or `snapshot.unpinned`, with `.failed` appended when its last verification
+ * failed and `.missing` when its stored data is gone. The node ID is the record ID, which no
+ * change alters (not the age), so the tree keeps selection and focus across refreshes.
  */
 export class SnapshotItem extends vscode.TreeItem {
   constructor(readonly snapshot: SnapshotInfo) {
     super(snapshot.label || snapshot.id.slice(0, 12), vscode.TreeItemCollapsibleState.None);
     const s = snapshot;
-    this.id = `snapshot:${s.workload.key}:${s.id}`;
+    this.id = `snapshot:${s.workload.key}:${s.recordId}`;
     const parts = [
       ageOf(s.capturedAt),
       formatBytes(s.bytes),
       s.volumes.length === 1 ? vscode.l10n.t('1 volume') : vscode.l10n.t('{0} volumes', s.volumes.length),
       quiesceLabel(s.quiesce),
-      verifiedLabel(s),
+      s.dataMissing ? vscode.l10n.t('data missing') : verifiedLabel(s),
     ];
     if (s.label) parts.unshift(s.id.slice(0, 12));
     this.description = parts.join(' · ');
-    this.contextValue = `snapshot.${s.pinned ? 'pinned' : 'unpinned'}${s.verified.state === 'failed' ? '.failed' : ''}`;
+    this.contextValue = `snapshot.${s.pinned ? 'pinned' : 'unpinned'}${s.verified.state === 'failed' ? '.failed' : ''}${s.dataMissing ? '.missing' : ''}`;
     this.iconPath =
-      s.verified.state === 'failed'
+      s.verified.state === 'failed' || s.dataMissing
         ? new vscode.ThemeIcon('warning', new vscode.ThemeColor('problemsErrorIcon.foreground'))
         : new vscode.ThemeIcon(s.pinned ? 'pinned' : 'archive');
     this.tooltip = tooltipOf(s);
@@ -60,7 +61,9 @@ function tooltipOf(s: SnapshotInfo): vscode.MarkdownString {
   const md = new vscode.MarkdownString(undefined, true);
   md.supportThemeIcons = true;
   md.appendMarkdown(`**${escape(s.label || s.id.slice(0, 12))}** — ${escape(s.workload.label)}\n\n`);
+  md.appendMarkdown(`${vscode.l10n.t('Record')}: \`${s.recordId}\`  \n`);
   md.appendMarkdown(`${vscode.l10n.t('ID')}: \`${s.id}\`  \n`);
+  if (s.dataMissing) md.appendMarkdown(`$(warning) ${escape(vscode.l10n.t('The stored data of this snapshot is missing; the record is kept.'))}  \n`);
   md.appendMarkdown(`${vscode.l10n.t('Captured')}: ${new Date(s.capturedAt).toLocaleString()} (${escape(ageOf(s.capturedAt))})  \n`);
   md.appendMarkdown(`${vscode.l10n.t('Quiesce')}: ${escape(quiesceLabel(s.quiesce))}  \n`);
   md.appendMarkdown(`${vscode.l10n.t('Size')}: ${formatBytes(s.bytes)} ${escape(vscode.l10n.t('in {0} files', s.files))}, ${escape(vscode.l10n.t('stored {0}', formatBytes(s.storedBytes)))}  \n`);
