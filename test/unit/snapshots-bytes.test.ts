@@ -197,6 +197,46 @@ describe('schema 2 round trip', () => {
   });
 });
 
+describe('schema-2 archives that do not match their manifest are refused', () => {
+  const lying: [string, (e: ManifestEntry) => ManifestEntry, RegExp][] = [
+    ['a hard link to another entry than declared', (e) => (e.path === 'to-link' ? { ...e, target: 'out' } : e), /hard link "0\/to-link" links to "0\/out"/],
+    ['other device numbers', (e) => (e.path === 'null' ? { ...e, devMinor: 5 } : e), /device "0\/null" is 1:5/],
+    ['a FIFO where the manifest has a character device', (e) => (e.path === 'null' ? { path: 'null', type: 'fifo', size: 0, mode: e.mode, uid: 0, gid: 0, mtime: e.mtime } : e), /is a fifo in the archive but a chardev/],
+    ['another symlink target (one byte)', (e) => (e.path === 'nl' ? { ...e, target: nameFromBytes(bytes('a\nb', [0xfe])) } : e), /symlink "0\/nl" points to/],
+  ];
+  for (const [name, change, why] of lying) {
+    it(`refuses ${name}`, async () => {
+      const dir = await mkdtemp(join(tmpdir(), 'berth-lying-'));
+      try {
+        const { volume, bodies } = everythingVolume();
+        const manifest = manifestFor([volume]);
+        const archived = manifestFor([{ ...volume, entries: volume.entries.map(change) }]);
+        const file = join(dir, 'data.tar.gz');
+        await writeData(file, archived, bodies);
+        await assert.rejects(readSnapshotArchive(createReadStream(file), { manifest, compressedSize: (await stat(file)).size, sourceName: 'data.tar.gz', problem }), why);
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
+    });
+  }
+
+  it('refuses a hard link that comes before the entry it links to', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'berth-lying-'));
+    try {
+      const { volume, bodies } = everythingVolume();
+      const manifest = manifestFor([volume]);
+      const reordered = [...volume.entries];
+      const link = reordered.splice(4, 1)[0] as ManifestEntry;
+      reordered.splice(2, 0, link);
+      const file = join(dir, 'data.tar.gz');
+      await writeData(file, manifestFor([{ ...volume, entries: reordered }]), bodies);
+      await assert.rejects(readSnapshotArchive(createReadStream(file), { manifest, compressedSize: (await stat(file)).size, sourceName: 'data.tar.gz', problem }), /comes before the entry it links to/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('schema 2 manifest validation', () => {
   const { volume } = everythingVolume();
   const good = () => JSON.parse(manifestJson(manifestFor([volume]))) as { volumes: { entries: Record<string, unknown>[] }[] } & Record<string, unknown>;

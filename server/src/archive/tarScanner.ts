@@ -160,7 +160,6 @@ type State =
  */
 export class RawTarReader {
   entries = 0;
-  sawEnd = false;
   private state: State = { kind: 'header' };
   private readonly block = Buffer.alloc(BLOCK);
   private blockFill = 0;
@@ -171,9 +170,8 @@ export class RawTarReader {
 
   constructor(private readonly options: RawReaderOptions) {}
 
-  /** Consumes a chunk; returns how many of its bytes belong to the archive (up to the end marker). Throws on any problem. */
-  write(chunk: Buffer): number {
-    let archiveEnd: number | undefined = this.state.kind === 'end' ? 0 : undefined;
+  /** Consumes a chunk, handing entries and bodies to the visitor as they complete. Throws on any problem. */
+  write(chunk: Buffer): void {
     let pos = 0;
     while (pos < chunk.length) {
       const state = this.state;
@@ -196,7 +194,6 @@ export class RawTarReader {
           if (this.blockFill === BLOCK) {
             this.blockFill = 0;
             this.header(this.block);
-            if (this.state.kind === 'end') archiveEnd = pos;
           }
           break;
         }
@@ -231,7 +228,6 @@ export class RawTarReader {
         }
       }
     }
-    return archiveEnd ?? chunk.length;
   }
 
   /** The input ended: the archive must be complete (and end with its marker when required). */
@@ -256,7 +252,6 @@ export class RawTarReader {
       this.zeroBlocks++;
       if (this.zeroBlocks === 2) {
         if (hasPending(this.pending)) throw this.errorAfter('an extended header has no entry after it');
-        this.sawEnd = true;
         this.state = { kind: 'end' };
       }
       return;
