@@ -130,6 +130,22 @@ describe('restore: every kind of entry, exactly', () => {
     );
     assert.deepEqual(trees(), before, 'nothing changed');
     assert.equal((await world.container()).State.StartedAt, startedAt, 'the workload was never stopped');
+
+    // Restoring something else over it: the safety copy holds the device but could never be
+    // restored, so it does not count as holding the old data, and the old data is kept.
+    emptyDir(world.bindDir);
+    writeFileSync(join(world.bindDir, 'plain'), 'plain\n');
+    const plain = await backend.snapshots.create({ workload: world.name }, ctx());
+    writeEverything(world.bindDir, 'dev2', { devices: true });
+    const result = await backend.restore.restore({ workload: world.name, snapshot: plain.snapshot.id, confirm: plain.snapshot.id }, ctx());
+    const kept = result.keptAsides?.find((k) => k.path.startsWith(world.bindParent));
+    assert.ok(kept, JSON.stringify(result.keptAsides));
+    assert.match(kept.reason, /device node in the bind mount/);
+    assert.ok(lstatSync(join(kept.path, 'null-dev2')).isCharacterDevice(), 'the old data is all there');
+    // A restore takes a snapshot whole, so none of that safety copy could be restored: the
+    // named volume's old data is kept too.
+    assert.equal(result.keptAsides?.length, 2);
+    for (const k of result.keptAsides ?? []) rmSync(k.path, { recursive: true, force: true });
   });
 });
 
