@@ -3,7 +3,9 @@ import * as l10n from '@vscode/l10n';
 import { ErrorCodes, ExitCodes, exitCodeFor, type ExitCode } from '../../protocol/src';
 import { Backend } from '../../server/src/backend';
 import { parseEndpoint } from '../../server/src/engine/endpoint';
+import { cutLongRuns, echo } from '../../server/src/echo';
 import { BerthError, RejectedError, errorMessage } from '../../server/src/errors';
+import { fsError } from '../../server/src/state/fsErrors';
 import { BERTH_VERSION } from '../../server/src/version';
 import type { CliIo, CommandSpec, OptionSpec } from './command';
 import { recoverCommands, restoreCommands } from './commands/restore';
@@ -29,6 +31,7 @@ class UsageError extends Error {}
  */
 export async function runCli(argv: readonly string[], io: CliIo, env: NodeJS.ProcessEnv = process.env, signal?: AbortSignal): Promise<ExitCode> {
   const json = argv.includes('--json');
+  let stateDir: string | undefined;
   try {
     const bare = argv.filter((a) => a !== '--json');
     if (bare.length === 1 && (bare[0] === '--version' || bare[0] === '-v')) {
@@ -48,8 +51,8 @@ export async function runCli(argv: readonly string[], io: CliIo, env: NodeJS.Pro
       const named = [resource, verb].filter((w): w is string => w !== undefined && !w.startsWith('-')).join(' ');
       throw new UsageError(
         known
-          ? l10n.t('Unknown command "{0}". {1}', named, resourceHelp(resource ?? ''))
-          : l10n.t('Unknown command "{0}". Run "berth --help".', named || argv[0] || ''),
+          ? l10n.t('Unknown command "{0}". {1}', echo(named), resourceHelp(echo(resource ?? '')))
+          : l10n.t('Unknown command "{0}". Run "berth --help".', echo(named || argv[0] || '')),
       );
     }
     const optionSpecs = { ...GLOBAL_OPTIONS, ...(command.options ?? {}) };
@@ -82,10 +85,14 @@ export async function runCli(argv: readonly string[], io: CliIo, env: NodeJS.Pro
     // Checked here so that an unusable value is blamed on the option, not on a setting.
     if (typeof dockerHost === 'string') parseEndpoint(dockerHost.trim(), 'setting', env, '--docker-host');
     const backend = new Backend({ ...(typeof dockerHost === 'string' ? { dockerHost } : {}) }, env);
+    stateDir = backend.stateDir;
+    // A request's own plugin root is the --root option here: messages name it so.
+    backend.plugins.requestRootFrom = '--root';
     const verbose = parsed.values.verbose === true;
     // Every CLI start is also a recovery point: a capture that crashed may have left a workload
     // paused or stopped (docs/snapshots.md).
     backend.snapshots.log = { info: (m) => verbose && io.err(m), warn: (m) => io.err(`berth: ${m}`), error: (m) => io.err(`berth: ${m}`) };
+    await backend.sweepTempFiles(backend.snapshots.log);
     await backend.snapshots.recover();
     backend.restore.log = backend.snapshots.log;
     if (command.touchesWorkloads) await backend.restore.recover();
@@ -101,11 +108,14 @@ export async function runCli(argv: readonly string[], io: CliIo, env: NodeJS.Pro
     else command.print(result, io);
     return command.exitCode?.(result) ?? ExitCodes.Ok;
   } catch (error) {
-    return reportError(error, json, io);
+    return reportError(error, json, io, stateDir);
   }
 }
 
-function reportError(error: unknown, json: boolean, io: CliIo): ExitCode {
+function reportError(thrown: unknown, json: boolean, io: CliIo, stateDir: string | undefined): ExitCode {
+  // An OS error about a file (a state folder that is a file, a read-only or full disk) gets
+  // its typed message naming the path, never "failed unexpectedly".
+  const error = thrown instanceof BerthError ? thrown : (fsError(thrown, stateDir) ?? thrown);
   let code: number;
   let name: string;
   let message: string;
@@ -135,6 +145,9 @@ function reportError(error: unknown, json: boolean, io: CliIo): ExitCode {
     message = l10n.t('berth failed unexpectedly: {0}', errorMessage(error));
     exit = ExitCodes.Failed;
   }
+  // Overlong runs (a 5,000-character path in a container's answer) are cut for reading; --json's
+  // `path` keeps the whole value.
+  message = cutLongRuns(message);
   if (json) io.out(JSON.stringify({ error: { code, name, message, ...data } }));
   else io.err(`berth: ${message}`);
   return exit;

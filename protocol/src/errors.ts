@@ -4,6 +4,11 @@
 
 /** JSON-RPC error codes that Berth's requests answer with. */
 export const ErrorCodes = {
+  /**
+   * The message is not a valid JSON-RPC request: "method" not a string, an id that is neither a
+   * string nor a number, params neither an object nor an array (JSON-RPC's own InvalidRequest).
+   */
+  InvalidRequest: -32600,
   /** The params are not of the request's shape (JSON-RPC's own InvalidParams). */
   InvalidParams: -32602,
   /** An unexpected failure inside the backend (JSON-RPC's own InternalError). */
@@ -64,6 +69,7 @@ export type ExitCode = (typeof ExitCodes)[keyof typeof ExitCodes];
 
 export function exitCodeFor(code: number): ExitCode {
   switch (code) {
+    case ErrorCodes.InvalidRequest:
     case ErrorCodes.InvalidParams:
       return ExitCodes.Usage;
     case ErrorCodes.Busy:

@@ -3,8 +3,12 @@ import type { Workload } from './workloads';
 
 // Plugins: directories under a workload's plugin root, installed atomically (docs/plugins.md).
 
-/** Where a workload's plugin root came from: its label, the setting (or CLI --root), or the default. */
-export type PluginRootSource = 'label' | 'setting' | 'default';
+/**
+ * Where a workload's plugin root came from: its label, the request's own `root` (the CLI's
+ * --root), the `berth.plugins.root` setting, the BERTH_PLUGINS_ROOT environment variable, or the
+ * default.
+ */
+export type PluginRootSource = 'label' | 'request' | 'setting' | 'environment' | 'default';
 
 /** The default plugin root inside a container. */
 export const DEFAULT_PLUGIN_ROOT = '/configs/plugins';

@@ -179,6 +179,8 @@ export interface VerifySnapshotResult {
   readonly files: number;
   readonly bytes: number;
   readonly failure?: { readonly message: string; readonly path?: string };
+  /** Things that did not stop the check, such as a result that could not be recorded. */
+  readonly warnings?: readonly string[];
 }
 /** Client → server. Re-reads the stored data: every file's size and hash, and the ID. */
 export namespace VerifySnapshotRequest {

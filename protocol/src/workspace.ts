@@ -159,3 +159,23 @@ export namespace WorkspaceApplyRequest {
   export const method = 'berth/workspace/apply';
   export const type = new RequestType<WorkspaceApplyParams, WorkspaceApplyResult, void>(method);
 }
+
+export interface WorkspaceSavePatchParams {
+  readonly exportId: string;
+  /** Absolute path the user chose. A regular or new file is replaced whole; a device or FIFO is written to. */
+  readonly file: string;
+}
+
+export interface WorkspaceSavePatchResult {
+  readonly file: string;
+  readonly bytes: number;
+}
+
+/**
+ * Client → server. Writes a kept export's patch where the user chose, through the backend's one
+ * writer of user-named paths (never over a device, FIFO, folder or link; regular files atomically).
+ */
+export namespace WorkspaceSavePatchRequest {
+  export const method = 'berth/workspace/savePatch';
+  export const type = new RequestType<WorkspaceSavePatchParams, WorkspaceSavePatchResult, void>(method);
+}

@@ -1,10 +1,16 @@
+import * as l10n from '@vscode/l10n';
 import type { EngineStatus } from '../../protocol/src';
+import { echo } from './echo';
 import { Engine } from './engine/engine';
 import { resolveEndpoint, type EngineEndpoint } from './engine/endpoint';
 import { DEFAULT_HELPER_IMAGE, PluginService } from './install/pluginService';
 import { RestoreService } from './restore/restoreService';
 import { SnapshotService } from './snapshots/snapshotService';
+import type { Log } from './log';
+import { fsErrorMessage } from './state/fsErrors';
 import { resolveStateDir } from './state/stateDir';
+import { sweepTempFiles } from './state/tempSweep';
+import { stateDirWritable } from './state/folderChecks';
 import { WorkloadService } from './workloads/workloadService';
 import { WorkspaceService } from './workspace/workspaceService';
 
@@ -40,7 +46,12 @@ export class Backend {
       this.workloads,
       {
         stateDir: () => this.stateDir,
-        pluginsRoot: () => this.settings.pluginsRoot?.trim() || env.BERTH_PLUGINS_ROOT?.trim() || undefined,
+        pluginsRoot: () => {
+          const setting = this.settings.pluginsRoot?.trim();
+          if (setting) return { value: setting, source: 'setting', from: l10n.t('the berth.plugins.root setting') };
+          const variable = env.BERTH_PLUGINS_ROOT?.trim();
+          return variable ? { value: variable, source: 'environment', from: l10n.t('the environment variable BERTH_PLUGINS_ROOT') } : undefined;
+        },
         helperImage: () => this.settings.helperImage?.trim() || env.BERTH_HELPER_IMAGE?.trim() || DEFAULT_HELPER_IMAGE,
       },
       env,
@@ -55,6 +66,20 @@ export class Backend {
     if (this.endpointError) throw this.endpointError;
     if (!this.currentEngine) throw new Error('engine not configured');
     return this.currentEngine;
+  }
+
+  /**
+   * Removes temp files of atomic writes whose writer died (state/tempSweep.ts); run at every
+   * CLI start and backend start, before recovery reads anything. Never throws; skipped on a
+   * state directory that takes no writes.
+   */
+  async sweepTempFiles(log: Log): Promise<void> {
+    try {
+      if (!(await stateDirWritable(this.stateDir))) return;
+      for (const path of await sweepTempFiles(this.stateDir)) log.info(`Removed ${path}, left by an interrupted write`);
+    } catch (error) {
+      log.warn(l10n.t('Cannot sweep interrupted writes in {0}: {1}', echo(this.stateDir), fsErrorMessage(error, this.stateDir)));
+    }
   }
 
   settleWorkload(key: string): Promise<void> {

@@ -4,6 +4,9 @@
  * names are the same ones the journals, progress messages and logs use; docs/ARCHITECTURE.md
  * lists them. BERTH_CRASH_AT may name several steps separated by commas; BERTH_CRASH_SKIP=N
  * lets the first N matches pass (to kill at the Nth repetition of a per-volume step).
+ * BERTH_CRASH_SIGNAL=SIGSTOP freezes the process at the step instead of killing it: a live
+ * operation held at a known point (its lock held, its workload paused), for tests of what other
+ * callers see meanwhile; SIGCONT lets it carry on as if nothing happened.
  */
 export function crashPoint(step: string, env: NodeJS.ProcessEnv = process.env): void {
   const at = env.BERTH_CRASH_AT;
@@ -14,5 +17,5 @@ export function crashPoint(step: string, env: NodeJS.ProcessEnv = process.env): 
     env.BERTH_CRASH_SKIP = String(skip - 1);
     return;
   }
-  process.kill(process.pid, 'SIGKILL');
+  process.kill(process.pid, env.BERTH_CRASH_SIGNAL === 'SIGSTOP' ? 'SIGSTOP' : 'SIGKILL');
 }

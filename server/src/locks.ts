@@ -4,8 +4,9 @@ import { mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import * as l10n from '@vscode/l10n';
+import { echo, quoted } from './echo';
 import { BusyError, CancelledError } from './errors';
-import { fsyncDir } from './state/atomicFile';
+import { fsyncDir, withPath } from './state/atomicFile';
 
 /**
  * Cross-process locks under the state directory, so the extension's backend and a `berth` CLI
@@ -69,7 +70,7 @@ export async function acquireLock(stateDir: string, scope: LockScope, key: strin
     const holder = await readOwner(path);
     if (holder === 'missing') continue;
     if (holder !== 'corrupt' && (await isAlive(holder))) {
-      if (!options.wait) throw busy(holder, key);
+      if (!options.wait) throw busyError(key, holder);
     } else if (await breakStale(path, holder)) {
       continue;
     }
@@ -84,12 +85,49 @@ export async function lockHolder(stateDir: string, scope: LockScope, key: string
   return (await isAlive(holder)) ? holder : undefined;
 }
 
-function busy(holder: LockOwner, key: string): BusyError {
-  const who = holder.pid === process.pid ? l10n.t('this process') : l10n.t('process {0}', holder.pid);
+/**
+ * BUSY naming who holds the workload: the operation in words, its process and since when, e.g.
+ * "container:web is busy: a snapshot capture (PID 4242, started 2025-…) holds it." `data.detail`
+ * is the operation's name as the lock records it (`capture`, `install`, …).
+ */
+export function busyError(key: string, holder: LockOwner): BusyError {
+  if (holder.pid <= 0) {
+    // A lock file so new that its owner is still being written.
+    return new BusyError(l10n.t('{0} is busy: another operation is just starting on it. Try again when it has finished.', echo(key)), { detail: holder.operation });
+  }
+  const process_ = holder.host === hostname() ? l10n.t('PID {0}', holder.pid) : l10n.t('PID {0} on {1}', holder.pid, echo(holder.host));
   return new BusyError(
-    l10n.t('{0} is busy: {1} is running "{2}" on it since {3}. Try again when it has finished.', key, who, holder.operation, holder.acquiredAt),
+    l10n.t('{0} is busy: {1} ({2}, started {3}) holds it. Try again when it has finished.', echo(key), operationInWords(holder.operation), process_, holder.acquiredAt),
     { detail: holder.operation },
   );
+}
+
+/** The lock's operation name as the user knows the operation. */
+export function operationInWords(operation: string): string {
+  switch (operation) {
+    case 'capture':
+      return l10n.t('a snapshot capture');
+    case 'restore':
+      return l10n.t('a restore');
+    case 'install':
+      return l10n.t('a plugin install');
+    case 'rollback':
+      return l10n.t('a plugin roll-back');
+    case 'remove':
+      return l10n.t('a plugin removal');
+    case 'sweep':
+      return l10n.t('a plugin sweep');
+    case 'snapshot-recovery':
+      return l10n.t('the recovery of an interrupted capture');
+    case 'restore-recovery':
+      return l10n.t('the recovery of an interrupted restore');
+    case 'workspace export':
+      return l10n.t('a workspace export');
+    case 'workspace import':
+      return l10n.t('a workspace import');
+    default:
+      return l10n.t('the operation {0}', quoted(operation));
+  }
 }
 
 async function tryCreate(path: string, owner: LockOwner): Promise<boolean> {
@@ -103,9 +141,15 @@ async function tryCreate(path: string, owner: LockOwner): Promise<boolean> {
   try {
     await handle.writeFile(JSON.stringify(owner));
     await handle.sync();
-  } finally {
-    await handle.close();
+  } catch (error) {
+    // A full disk takes the create but not the owner: an empty lock file would look like a lock
+    // being written for 2 s and then be broken by the next caller. Remove it, and name the file
+    // (write errors carry no path).
+    await handle.close().catch(() => undefined);
+    await rm(path, { force: true }).catch(() => undefined);
+    throw withPath(error, path);
   }
+  await handle.close();
   return true;
 }
 
@@ -201,12 +245,21 @@ async function processStartTime(pid: number): Promise<string> {
   }
 }
 
+/**
+ * Waits `ms` or until cancelled. The abort listener is removed when the time is up: the wait loop
+ * calls this many times with one signal, and each forgotten listener stayed on it
+ * (MaxListenersExceededWarning after ten polls).
+ */
 function delay(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(resolve, ms);
-    signal?.addEventListener('abort', () => {
+    const onAbort = () => {
       clearTimeout(timer);
       reject(new CancelledError());
-    }, { once: true });
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
   });
 }

@@ -1,6 +1,8 @@
 // The backend process: started by the extension through vscode-languageclient over Node IPC.
-// Creates the real connection and hands it to startServer; everything else lives there.
+// Creates the real connection over the guarded transport and hands it to startServer.
 import { createConnection, ProposedFeatures } from 'vscode-languageserver/node';
 import { startServer } from './server';
+import { processTransport } from './transport';
 
-startServer(createConnection(ProposedFeatures.all), { forwardUncaught: true });
+const { reader, writer } = processTransport();
+startServer(createConnection(ProposedFeatures.all, reader, writer), { forwardUncaught: true });

@@ -12,8 +12,10 @@ import {
   type WorkDoneProgressReport,
 } from 'vscode-languageserver/node';
 import { ErrorCodes, type BerthErrorData } from '../../protocol/src';
+import { cutLongRuns, echo } from './echo';
 import { BerthError, InvalidParamsError, errorMessage } from './errors';
 import type { Log } from './log';
+import { fsError } from './state/fsErrors';
 import type { OperationContext, ProgressSink } from './operation';
 
 export type Handler<R> = (params: unknown, ctx: OperationContext) => Promise<R> | R;
@@ -28,6 +30,8 @@ export interface RequestOptions {
   readonly title?: string;
   /** Told when the request failed because the engine could not be reached. */
   readonly onEngineUnreachable?: () => void;
+  /** The state directory, so a file-system error inside it says how to choose another. */
+  readonly stateDir?: () => string;
 }
 
 /**
@@ -64,7 +68,7 @@ export function onRequest<P, R>(
       const ctx: OperationContext = { signal: controller.signal, progress: progress ?? silent };
       return await handler(params, ctx);
     } catch (error) {
-      const response = toResponseError(error, method, log);
+      const response = toResponseError(error, method, log, options.stateDir?.());
       if (response.code === ErrorCodes.EngineUnreachable) options.onEngineUnreachable?.();
       throw response;
     } finally {
@@ -104,7 +108,7 @@ function checkFields(params: unknown, fields: readonly string[], method: string)
   }
   for (const key of Object.keys(params)) {
     if (!fields.includes(key)) {
-      const shown = key.length > 64 ? `${key.slice(0, 64)}…` : key;
+      const shown = echo(key);
       throw new InvalidParamsError(
         fields.length === 0
           ? l10n.t('{0} takes no params, but got "{1}".', method, shown)
@@ -164,15 +168,21 @@ export function notify<P>(connection: Connection, type: NotificationType<P>, par
   }
 }
 
-export function toResponseError(error: unknown, method: string, log: Log): ResponseError<BerthErrorData> {
-  if (error instanceof BerthError) {
-    log.info(`${method} answered ${error.codeName}: ${error.message}`);
-    return new ResponseError(error.code, error.message, error.toData());
+/**
+ * Every failure as a typed ResponseError. An OS error about a file (a state folder that is a
+ * file, a read-only or full disk) becomes the same typed error the CLI prints (`fsError`);
+ * overlong runs in any message are cut (`cutLongRuns`).
+ */
+export function toResponseError(error: unknown, method: string, log: Log, stateDir?: string): ResponseError<BerthErrorData> {
+  const typed = error instanceof BerthError ? error : fsError(error, stateDir);
+  if (typed) {
+    log.info(`${method} answered ${typed.codeName}: ${typed.message}`);
+    return new ResponseError(typed.code, cutLongRuns(typed.message), typed.toData());
   }
   log.error(`${method} failed unexpectedly: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
   return new ResponseError(
     ErrorCodes.InternalError,
-    l10n.t("Berth's backend failed unexpectedly in {0}: {1}. The log has the details.", method, errorMessage(error)),
+    cutLongRuns(l10n.t("Berth's backend failed unexpectedly in {0}: {1}. The log has the details.", method, errorMessage(error))),
     { name: 'InternalError' },
   );
 }

@@ -7,6 +7,7 @@ import {
   type BerthInitializationOptions,
 } from '../../protocol/src';
 import { Backend, type BackendSettings } from './backend';
+import { quoted } from './echo';
 import { errorMessage } from './errors';
 import { registerEngineHandlers, type EngineHandlers, type EngineWatchTimings } from './handlers/engine';
 import { finishStartupRecovery, registerRestoreHandlers } from './handlers/restore';
@@ -62,11 +63,12 @@ export function startServer(connection: Connection, options: StartServerOptions 
     const e = registerEngineHandlers(connection, log, b, options.watch);
     engine = e;
     registerServerHandlers(connection, log, b, () => readyMs);
-    registerWorkloadHandlers(connection, log, b, { onEngineUnreachable: () => e.check() });
-    registerWorkspaceHandlers(connection, log, b, { onEngineUnreachable: () => e.check() });
-    registerPluginHandlers(connection, log, b, { onEngineUnreachable: () => e.check() });
-    registerSnapshotHandlers(connection, log, b, { onEngineUnreachable: () => e.check() });
-    registerRestoreHandlers(connection, log, b, { onEngineUnreachable: () => e.check() });
+    const hooks = { onEngineUnreachable: () => e.check(), stateDir: () => b.stateDir };
+    registerWorkloadHandlers(connection, log, b, hooks);
+    registerWorkspaceHandlers(connection, log, b, hooks);
+    registerPluginHandlers(connection, log, b, hooks);
+    registerSnapshotHandlers(connection, log, b, hooks);
+    registerRestoreHandlers(connection, log, b, hooks);
     connection.onNotification(SettingsChangedNotification.type, (raw: unknown) => {
       // A malformed notification must not quietly switch to the default engine.
       const settings = settingsFrom(raw);
@@ -83,6 +85,8 @@ export function startServer(connection: Connection, options: StartServerOptions 
     connection.onShutdown(() => e.dispose());
     // Restores that a crash interrupted are finished or undone before any request is served (a
     // client sends none before this answer); storing their safety copies continues afterwards.
+    // Temp files of interrupted atomic writes go first.
+    await b.sweepTempFiles(log);
     b.restore.startupReport = await b.restore.recover({ deferSafety: true });
     return {
       capabilities: { textDocumentSync: TextDocumentSyncKind.None },
@@ -90,10 +94,9 @@ export function startServer(connection: Connection, options: StartServerOptions 
     };
   });
 
-  // vscode-jsonrpc would answer an unknown method by echoing its whole name; keep it short.
+  // vscode-jsonrpc would answer an unknown method by echoing its whole name; `quoted` cuts it.
   connection.onRequest((method: string) => {
-    const shown = method.length > 100 ? `${method.slice(0, 100)}…` : method;
-    throw new ResponseError(RpcErrorCodes.MethodNotFound, l10n.t('Unhandled method {0}', JSON.stringify(shown)));
+    throw new ResponseError(RpcErrorCodes.MethodNotFound, l10n.t('Unhandled method {0}', quoted(method)));
   });
 
   connection.onInitialized(() => {

@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { ExitCodes } from '../../protocol/src';
 import { acquireLock, lockHolder } from '../../server/src/locks';
 import { cleanupTestObjects, docker } from '../fixtures/docker';
-import { containerTree, createPluginContainer, folderTree, runCli, spawnCli, subtree, withoutMarker, writePlugin } from '../fixtures/plugins';
+import { containerTree, createPluginContainer, createTestVolume, folderTree, runCli, shIn, spawnCli, subtree, withoutMarker, writePlugin } from '../fixtures/plugins';
 
 const ROOT = '/configs/plugins';
 const work = mkdtempSync(join(tmpdir(), 'berth-plugins-conc-'));
@@ -26,6 +26,17 @@ async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, dea
     await new Promise((r) => setTimeout(r, 10));
   }
 }
+
+/** The state letter of a process (field 3 of /proc/PID/stat): `T` once it is stopped. */
+function processState(pid: number | undefined): string {
+  try {
+    const stat = readFileSync(`/proc/${pid ?? 0}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[0] ?? '';
+  } catch {
+    return '';
+  }
+}
+
 
 describe('plugins: one operation per workload at a time, across processes', () => {
   let id = '';
@@ -98,5 +109,45 @@ describe('plugins: one operation per workload at a time, across processes', () =
     assert.equal(run.signal, 'SIGKILL');
     const next = await runCli(['plugins', 'install', id, small, '--json'], env);
     assert.equal(next.code, 0, next.stdout);
+  });
+
+  it('install, roll-back, remove and sweep during a paused capture answer BUSY (exit 3) naming the capture; nothing changes', async () => {
+    const volume = await createTestVolume();
+    const cid = await createPluginContainer({ binds: [`${volume}:/data`] });
+    await shIn(cid, 'echo data > /data/a.txt');
+    const ckey = `container:${(await docker().getContainer(cid).inspect()).Name.replace(/^\//, '')}`;
+    const before = await containerTree(cid, ROOT);
+    // The capture freezes itself (SIGSTOP) right after reading its first entry: its lock is held
+    // and the workload paused, exactly as while it streams a large volume.
+    const capture = spawnCli(['snapshots', 'create', cid, '--quiesce', 'pause', '--json'], { ...env, BERTH_CRASH_AT: 'capture.read-volume', BERTH_CRASH_SIGNAL: 'SIGSTOP' });
+    const pid = capture.child.pid;
+    try {
+      await waitFor('the capture to stop at capture.read-volume', async () => (processState(pid) === 'T' ? true : undefined), 120_000);
+      assert.equal((await docker().getContainer(cid).inspect()).State.Paused, true, 'the capture paused the workload');
+      const holder = await lockHolder(stateDir, 'workload', ckey);
+      assert.deepEqual({ operation: holder?.operation, pid: holder?.pid }, { operation: 'capture', pid });
+      for (const args of [
+        ['plugins', 'install', cid, small],
+        ['plugins', 'rollback', cid, 'demo'],
+        ['plugins', 'remove', cid, 'demo'],
+        ['plugins', 'sweep', cid],
+      ]) {
+        const run = await runCli([...args, '--json'], env);
+        assert.equal(run.code, ExitCodes.Busy, `${args.join(' ')}: ${run.stdout}${run.stderr}`);
+        const error = (JSON.parse(run.stdout) as { error: { name: string; message: string } }).error;
+        assert.equal(error.name, 'Busy');
+        assert.match(error.message, new RegExp(`a snapshot capture \\(PID ${pid ?? 0}, started \\d{4}-`), error.message);
+        assert.doesNotMatch(error.message, /start it first/i, 'the advice must not be to unpause the workload under the capture');
+      }
+      const state = (await docker().getContainer(cid).inspect()).State;
+      assert.deepEqual({ paused: state.Paused, running: state.Running }, { paused: true, running: true }, 'the container state is untouched');
+    } finally {
+      capture.child.kill('SIGCONT');
+    }
+    const done = await capture.done;
+    assert.equal(done.code, 0, `the capture finishes normally once it goes on: ${done.stdout}${done.stderr}`);
+    const after = (await docker().getContainer(cid).inspect()).State;
+    assert.deepEqual({ paused: after.Paused, running: after.Running }, { paused: false, running: true });
+    assert.deepEqual((await containerTree(cid, ROOT))?.tree, before?.tree, 'no plugin was installed, rolled back or removed');
   });
 });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -32,6 +32,23 @@ interface CliError {
 const errorOf = (stdout: string) => (JSON.parse(stdout) as CliError).error;
 
 after(() => rmSync(work, { recursive: true, force: true }));
+
+/** A plugin with a 1777 folder, a 2755 folder, a 3777 folder and a 4755 file. */
+function modesPlugin(folder: string): string {
+  writePlugin(folder, { 'shared/x.txt': 'x\n', 'grp/y.txt': 'y\n', 'both/z.txt': 'z\n', 'bin/tool': { text: '#!/bin/sh\n', mode: 0o755 }, 'bin/plain': 'p\n' });
+  chmodSync(join(folder, 'shared'), 0o1777);
+  chmodSync(join(folder, 'grp'), 0o2755);
+  chmodSync(join(folder, 'both'), 0o3777);
+  chmodSync(join(folder, 'bin', 'tool'), 0o4755);
+  chmodSync(join(folder, 'bin', 'plain'), 0o1644);
+  return folder;
+}
+
+/** `stat -c '%a %n'` lines of the installed modes plugin, checked against the decided modes. */
+function assertInstalledModes(statOutput: string): void {
+  const modes = Object.fromEntries(statOutput.trim().split('\n').map((line) => line.split(' ').reverse() as [string, string]));
+  assert.deepEqual(modes, { shared: '1777', grp: '755', both: '1777', 'bin/tool': '755', 'bin/plain': '644' }, statOutput);
+}
 
 describe('plugins: hostile input is refused before anything is written', () => {
   let id = '';
@@ -111,13 +128,39 @@ describe('plugins: hostile input is refused before anything is written', () => {
     assert.equal((await runCli(['plugins', 'install', id, join(work, 'file'), '--json'], env)).code, ExitCodes.Rejected);
   });
 
-  it('refuses an unusable plugin root from --root or the label (exit 5)', async () => {
+  it('refuses an unusable plugin root from --root or the label (exit 5), blaming where the value came from', async () => {
     for (const root of ['relative/path', '/', '/configs/../etc', '/configs/plugins/.staging']) {
-      const run = await runCli(['plugins', 'install', id, good, '--root', root, '--json'], env);
-      assert.equal(run.code, ExitCodes.Rejected, `${root}: ${run.stdout}`);
+      for (const args of [['plugins', 'install', id, good], ['plugins', 'remove', id, 'demo'], ['plugins', 'sweep', id]]) {
+        const run = await runCli([...args, '--root', root, '--json'], env);
+        assert.equal(run.code, ExitCodes.Rejected, `${root}: ${run.stdout}`);
+        const message = errorOf(run.stdout).message;
+        assert.match(message, / from --root is not usable/, message);
+        assert.doesNotMatch(message, /setting/, `a --root value is not the setting's fault: ${message}`);
+      }
     }
+    const listed = await runCli(['plugins', 'list', id, '--root', 'relative/path', '--json'], env);
+    const group = (JSON.parse(listed.stdout) as { workloads: { rootSource: string; error?: { message: string } }[] }).workloads[0];
+    assert.equal(group?.rootSource, 'request');
+    assert.match(group?.error?.message ?? '', / from --root is not usable/);
+    const fromVariable = await runCli(['plugins', 'install', id, good, '--json'], { ...env, BERTH_PLUGINS_ROOT: 'relative/path' });
+    assert.equal(fromVariable.code, ExitCodes.Rejected, fromVariable.stdout);
+    assert.match(errorOf(fromVariable.stdout).message, / from the environment variable BERTH_PLUGINS_ROOT is not usable/);
     const labelled = await createPluginContainer({ labels: { 'berth.plugins.root': '/../etc' } });
-    assert.equal((await runCli(['plugins', 'install', labelled, good, '--json'], env)).code, ExitCodes.Rejected);
+    const fromLabel = await runCli(['plugins', 'install', labelled, good, '--root', '/ok', '--json'], env);
+    assert.equal(fromLabel.code, ExitCodes.Rejected);
+    assert.match(errorOf(fromLabel.stdout).message, / from the label berth\.plugins\.root of /);
+  });
+
+  it('modes: a 1777 folder keeps its sticky bit; setgid and setuid are stripped (docs/plugins.md)', async () => {
+    const modes = modesPlugin(join(work, 'modes', 'modes'));
+    const run = await runCli(['plugins', 'install', id, modes, '--json'], env);
+    assert.equal(run.code, 0, run.stdout + run.stderr);
+    assertInstalledModes(await shIn(id, `cd ${ROOT}/modes && stat -c '%a %n' shared grp both bin/tool bin/plain`));
+    // A container that runs as another user extracts the same modes (no umask in between).
+    const user = await createPluginContainer({ user: '1000:1000', tmpfs: { [ROOT]: 'mode=0777' } });
+    const asUser = await runCli(['plugins', 'install', user, modes, '--json'], env);
+    assert.equal(asUser.code, 0, asUser.stdout + asUser.stderr);
+    assertInstalledModes(await shIn(user, `cd ${ROOT}/modes && stat -c '%a %n' shared grp both bin/tool bin/plain`));
   });
 
   it('internal relative symlinks are kept as symlinks', async () => {
@@ -187,6 +230,15 @@ describe('plugins: containers without a shell or without tar', () => {
     assert.deepEqual(withoutMarker(subtree(t.tree, 'demo')), folderTree(good));
     assert.deepEqual(children(t.tree, '.staging'), []);
     assert.equal(children(t.tree, '.previous').length, 1);
+    // The engine extracts here, not tar -o: the modes must come out the same.
+    const modes = await runCli(['plugins', 'install', id, modesPlugin(join(work, 'modes-notar', 'modes')), '--json'], env);
+    assert.equal(modes.code, 0, modes.stdout + modes.stderr);
+    const t2 = await containerTree(id, ROOT);
+    const mode = (path: string) => t2?.tree[`modes/${path}`]?.split(' ')[1];
+    assert.deepEqual(
+      { shared: mode('shared'), grp: mode('grp'), both: mode('both'), tool: mode('bin/tool'), plain: mode('bin/plain') },
+      { shared: '1777', grp: '755', both: '1777', tool: '755', plain: '644' },
+    );
   });
 });
 

@@ -47,7 +47,7 @@ describe('restore: concurrency on one workload', () => {
     const busy = results.filter((r) => r.status === 'rejected' && (r.reason as { code?: number }).code === ErrorCodes.Busy);
     assert.equal(ok.length, 1, JSON.stringify(results.map((r) => (r.status === 'rejected' ? (r.reason as Error).message : 'ok'))));
     assert.equal(busy.length, 9);
-    for (const r of busy) assert.match(((r as PromiseRejectedResult).reason as Error).message, /"restore"/);
+    for (const r of busy) assert.match(((r as PromiseRejectedResult).reason as Error).message, /a restore \(PID \d+, started /);
     const manifest = await backend.snapshots.store().readManifest(snapshot);
     for (const v of manifest.volumes) assert.deepEqual(world.trees()[v.target as '/data' | '/bind'], treeOfManifest(v.entries));
     assert.deepEqual(await leftovers(world), []);
@@ -76,7 +76,7 @@ describe('restore: concurrency on one workload', () => {
       assert.equal(await lockFromAnotherProcess(world.stateDir, key), `busy:${ErrorCodes.Busy}`, 'an install in another process gets BUSY');
       const second = await runCli(['snapshots', 'restore', world.name, snapshot, '--yes', '--json'], world.env);
       assert.equal(second.code, ExitCodes.Busy, second.stdout + second.stderr);
-      assert.match(JSON.parse(second.stdout).error.message, /"restore"/);
+      assert.match(JSON.parse(second.stdout).error.message, /a restore \(PID \d+, started /);
       const capture = await runCli(['snapshots', 'create', world.name, '--json'], world.env);
       assert.equal(capture.code, ExitCodes.Busy, capture.stdout + capture.stderr);
     } finally {

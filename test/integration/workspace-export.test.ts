@@ -1,15 +1,17 @@
 import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type Docker from 'dockerode';
-import { ErrorCodes, type WorkspaceExportResult } from '../../protocol/src';
+import { ErrorCodes, ExitCodes, type WorkspaceExportResult } from '../../protocol/src';
 import { Backend } from '../../server/src/backend';
 import { acquireLock } from '../../server/src/locks';
 import { detachedContext } from '../../server/src/operation';
 import { cleanupTestObjects, createTestContainer, ensureBusyboxImage, uniqueName } from '../fixtures/docker';
 import { ensureGitImage } from '../fixtures/gitImage';
+import { charDevice, fifoWithReader, isCharDevice } from '../fixtures/outputTargets';
 import { containerGitState, containerTreeHashes, copyBetweenContainers, execIn, git, localGitState, makeRepo, tempDir, treeHashes } from '../fixtures/gitRepo';
 
 const LINES = Array.from({ length: 20 }, (_, i) => `line ${i + 1}`).join('\n') + '\n';
@@ -187,6 +189,41 @@ echo three >> f.txt`]);
     assert.deepEqual(readdirSync(dir), []);
   });
 
+  it('--output to a device, a FIFO, stdout, a link and a folder (the real CLI): written to, never replaced', async () => {
+    const dir = tempDir('berth-ws-out-');
+    const cli = (...args: string[]) => runBerth(['workspace', 'export', gitName, ...args], { BERTH_STATE_DIR: stateDir });
+    const full = charDevice(dir, 'full');
+    const failed = await cli('--output', full);
+    assert.equal(failed.code, ExitCodes.Failed, failed.stderr);
+    assert.match(failed.stderr, /no space left/i);
+    assert.ok(isCharDevice(full), `${full} is still a character device`);
+
+    const nul = charDevice(dir, 'null');
+    assert.equal((await cli('--output', nul)).code, ExitCodes.Ok);
+    assert.ok(isCharDevice(nul));
+
+    const { path, received } = fifoWithReader(dir);
+    assert.equal((await cli('--output', path)).code, ExitCodes.Ok);
+    assert.ok((await received).equals(firstPatch), 'the FIFO received the patch');
+    assert.ok(lstatSync(path).isFIFO());
+
+    const link = join(dir, 'to-stdout');
+    symlinkSync('/proc/self/fd/1', link);
+    for (const named of ['-', '/dev/stdout', link]) {
+      const run = await cli('--output', named);
+      assert.equal(run.code, ExitCodes.Ok, run.stderr);
+      assert.ok(run.stdout.equals(firstPatch), `${named}: the patch is on stdout`);
+    }
+    assert.equal(readlinkSync(link), '/proc/self/fd/1');
+    assert.equal((await cli('--output', '-', '--json')).code, ExitCodes.Usage, '--json owns stdout');
+
+    mkdirSync(join(dir, 'folder'));
+    const refused = await cli('--output', join(dir, 'folder'));
+    assert.equal(refused.code, ExitCodes.Rejected, refused.stderr);
+    assert.deepEqual(readdirSync(join(dir, 'folder')), []);
+    assert.deepEqual(readdirSync(dir).filter((n) => n.endsWith('.berth-tmp')), []);
+  });
+
   it('workspace operations serialize on their own lock and do not block lifecycle operations', async () => {
     const name = uniqueName('berth-ws-lock');
     const c = await createTestContainer({ name, image: await ensureGitImage() });
@@ -223,6 +260,14 @@ echo three >> f.txt`]);
       await execIn(c, ['sh', '-c', 'head -c 48000000 /dev/urandom > /workspace/big.bin']);
     });
 
+    it('a large patch streams through the CLI without MaxListenersExceededWarning', () => {
+      const out = join(tempDir('berth-ws-out-'), 'big.patch');
+      const run = spawnSync(process.execPath, [resolve('bin/berth.js'), 'workspace', 'export', name, '--output', out], { env: { ...process.env, BERTH_STATE_DIR: stateDir }, encoding: 'utf8' });
+      assert.equal(run.status, 0, run.stderr);
+      assert.doesNotMatch(run.stderr, /MaxListenersExceededWarning/);
+      assert.ok(statSync(out).size > 48_000_000, 'the whole binary patch arrived');
+    });
+
     it('stopped mid-export fails cleanly with a typed error and leaves the repo untouched', async () => {
       const state = await containerGitState(c, '/workspace');
       const out = join(tempDir('berth-ws-out-'), 'stopped.patch');
@@ -250,6 +295,50 @@ echo three >> f.txt`]);
       const running = await execIn(c, ['sh', '-c', 'ps -o comm | grep -c "^git" || true']);
       assert.equal(running.trim(), '0', 'no git left running');
     });
+  });
+
+  it('full_copy with a submodule: changes inside it are named in warnings, never dropped silently, and both paths agree', async () => {
+    const dir = tempDir('berth-ws-submodule-');
+    const subSource = join(dir, 'lib-src');
+    makeRepo(subSource, { 'lib.txt': 'lib\n' });
+    const top = join(dir, 'top');
+    makeRepo(top, { 'main.txt': 'main\n' });
+    git(top, '-c', 'protocol.file.allow=always', 'submodule', 'add', '-q', subSource, 'lib');
+    git(top, 'commit', '-qm', 'add lib');
+    const name = uniqueName('berth-ws-sub');
+    const c = await createTestContainer({ name, image: await ensureGitImage() });
+    await backend.workspace.import({ workload: name, dir: top, mode: 'full_copy' }, detachedContext());
+    // Work in the superproject and, uncommitted, inside the submodule.
+    await execIn(c, ['sh', '-c', 'cd /workspace && echo more >> main.txt && echo changed > lib/lib.txt && echo new > lib/untracked.txt']);
+
+    const result = await backend.workspace.export({ workload: name }, { kind: 'keep' }, detachedContext());
+    assert.equal(result.method, 'container-git');
+    assert.deepEqual(result.files.map((f) => f.path), ['main.txt'], 'the superproject patch holds only its own files');
+    const dirty = result.warnings.filter((w) => /submodule lib has changes inside it/.test(w));
+    assert.equal(dirty.length, 1, `one warning names the submodule with changes: ${result.warnings.join(' | ')}`);
+    assert.match(dirty[0] ?? '', /--path \/workspace\/lib/);
+
+    // The same repo without git in the container: the same patch and the same warning.
+    const plainName = uniqueName('berth-ws-sub-nogit');
+    const plain = await createTestContainer({ name: plainName, image: await ensureBusyboxImage() });
+    await execIn(plain, ['rm', '-rf', '/workspace']);
+    await copyBetweenContainers(c, '/workspace', plain, '/');
+    const out = join(tempDir('berth-ws-out-'), 'sub.patch');
+    const fallback = await backend.workspace.export({ workload: plainName, base: result.base }, { kind: 'file', path: out }, detachedContext());
+    assert.equal(fallback.method, 'local-fallback');
+    assert.ok(readFileSync(out).equals(readFileSync(result.patchPath ?? '')), 'both paths give the same bytes');
+    assert.ok(fallback.warnings.some((w) => /submodule lib has changes inside it/.test(w)), fallback.warnings.join(' | '));
+
+    // The advice works: the submodule exported on its own holds the change inside it.
+    const inner = await backend.workspace.export({ workload: name, path: '/workspace/lib', base: 'HEAD' }, { kind: 'discard' }, detachedContext());
+    assert.deepEqual(inner.files.map((f) => f.path).sort(), ['lib.txt', 'untracked.txt']);
+
+    // A commit inside the submodule moves its pointer: the patch says only that, and the export says so.
+    await execIn(c, ['sh', '-c', 'cd /workspace/lib && git add -A && GIT_AUTHOR_NAME=T GIT_AUTHOR_EMAIL=t@b GIT_COMMITTER_NAME=T GIT_COMMITTER_EMAIL=t@b git commit -qm inside']);
+    const moved = await backend.workspace.export({ workload: name }, { kind: 'discard' }, detachedContext());
+    assert.deepEqual(moved.files.map((f) => [f.path, f.newMode]).sort(), [['lib', '160000'], ['main.txt', '100644']]);
+    assert.ok(moved.warnings.some((w) => /lib is a submodule/.test(w) && /--path \/workspace\/lib/.test(w)), moved.warnings.join(' | '));
+    assert.ok(!moved.warnings.some((w) => /has changes inside it/.test(w)), 'nothing uncommitted is left inside it');
   });
 
   it('keeps an export for the diff view: both sides of each file, binary files as placeholders, and apply', async () => {
@@ -284,6 +373,22 @@ echo three >> f.txt`]);
     await assert.rejects(backend.workspace.apply(kept.exportId, other, detachedContext()), (e: Error & { code?: number }) => e.code === ErrorCodes.Conflict && /src\/app\.txt/.test(e.message));
     assert.deepEqual(localGitState(other), state);
     assert.deepEqual(treeHashes(other), tree);
+
+    // Save Patch… goes through the same writer of user-named paths.
+    const saveDir = tempDir('berth-ws-save-');
+    const saved = join(saveDir, 'saved.patch');
+    writeFileSync(saved, 'old\n');
+    assert.equal((await backend.workspace.savePatch(kept.exportId, saved)).bytes, firstPatch.length);
+    assert.ok(readFileSync(saved).equals(firstPatch));
+    const full = charDevice(saveDir, 'full');
+    await assert.rejects(backend.workspace.savePatch(kept.exportId, full), (e: Error & { code?: number }) => e.code === ErrorCodes.OperationFailed && /no space left/i.test(e.message));
+    assert.ok(isCharDevice(full));
+    const { path: fifo, received } = fifoWithReader(saveDir);
+    await backend.workspace.savePatch(kept.exportId, fifo);
+    assert.ok((await received).equals(firstPatch));
+    await assert.rejects(backend.workspace.savePatch(kept.exportId, '-'), isCode(ErrorCodes.InvalidParams));
+    await assert.rejects(backend.workspace.savePatch(kept.exportId, 'relative.patch'), isCode(ErrorCodes.InvalidParams));
+    await assert.rejects(backend.workspace.savePatch(kept.exportId, saveDir), isCode(ErrorCodes.Rejected));
   });
 
   it('a kept fallback export serves the old side from what it kept', async () => {
@@ -298,6 +403,17 @@ echo three >> f.txt`]);
     assert.equal((await backend.workspace.fileContent(kept.exportId ?? '', 'src/app.txt', 'new', signal)).content, await execIn(gitContainer, ['cat', '/workspace/src/app.txt']));
   });
 });
+
+function runBerth(args: readonly string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: Buffer; stderr: string }> {
+  return new Promise((done) => {
+    const child = spawn(process.execPath, [resolve('bin/berth.js'), ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const out: Buffer[] = [];
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => out.push(c));
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    child.on('close', (code) => done({ code, stdout: Buffer.concat(out), stderr }));
+  });
+}
 
 async function waitFor(condition: () => Promise<boolean>, what: string, timeoutMs = 20_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;

@@ -10,7 +10,7 @@ describe('protocol error codes', () => {
     // The numbers are public API: changing one breaks scripts.
     assert.deepEqual(
       { ...ErrorCodes },
-      { InvalidParams: -32602, InternalError: -32603, Cancelled: -32800, OperationFailed: 1001, Busy: 1002, NotFound: 1003, Rejected: 1004, EngineUnreachable: 1005, Conflict: 1006 },
+      { InvalidRequest: -32600, InvalidParams: -32602, InternalError: -32603, Cancelled: -32800, OperationFailed: 1001, Busy: 1002, NotFound: 1003, Rejected: 1004, EngineUnreachable: 1005, Conflict: 1006 },
     );
     assert.equal(errorCodeName(1002), 'Busy');
     assert.equal(errorCodeName(42), undefined);
@@ -22,6 +22,7 @@ describe('protocol error codes', () => {
     assert.equal(exitCodeFor(ErrorCodes.Rejected), ExitCodes.Rejected);
     assert.equal(exitCodeFor(ErrorCodes.EngineUnreachable), ExitCodes.EngineUnreachable);
     assert.equal(exitCodeFor(ErrorCodes.InvalidParams), ExitCodes.Usage);
+    assert.equal(exitCodeFor(ErrorCodes.InvalidRequest), ExitCodes.Usage);
     assert.equal(exitCodeFor(ErrorCodes.OperationFailed), ExitCodes.Failed);
     assert.equal(exitCodeFor(ErrorCodes.InternalError), ExitCodes.Failed);
   });

@@ -92,4 +92,23 @@ describe('cross-process workload locks', () => {
     assert.equal(second.owner.operation, 'rollback');
     await second.release();
   });
+
+  it('a long wait with one cancellation signal does not pile up abort listeners', async () => {
+    const warnings: Error[] = [];
+    const onWarning = (warning: Error) => warnings.push(warning);
+    process.on('warning', onWarning);
+    try {
+      const lock = await acquireLock(stateDir, 'workload', 'container:w', 'install');
+      const controller = new AbortController();
+      const waiting = acquireLock(stateDir, 'workload', 'container:w', 'rollback', { wait: true, pollMs: 1, signal: controller.signal });
+      // Dozens of polls with the same signal.
+      await new Promise((r) => setTimeout(r, 200));
+      await lock.release();
+      await (await waiting).release();
+      await new Promise((r) => setImmediate(r));
+      assert.deepEqual(warnings.filter((w) => w.name === 'MaxListenersExceededWarning').map((w) => w.message), []);
+    } finally {
+      process.off('warning', onWarning);
+    }
+  });
 });

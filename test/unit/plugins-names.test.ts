@@ -72,11 +72,29 @@ describe('plugin roots', () => {
   });
 
   it('resolve: the label wins over the setting, the setting over the default', () => {
+    const setting = (value: string) => ({ value, source: 'setting' as const, from: 'the berth.plugins.root setting' });
     assert.deepEqual(resolvePluginRoot(workload(), undefined), { path: '/configs/plugins', source: 'default' });
-    assert.deepEqual(resolvePluginRoot(workload(), '/opt/p'), { path: '/opt/p', source: 'setting' });
-    assert.deepEqual(resolvePluginRoot(workload({ 'berth.plugins.root': '/srv/plugins' }), '/opt/p'), { path: '/srv/plugins', source: 'label' });
-    rejected(() => resolvePluginRoot(workload({ 'berth.plugins.root': '../x' }), '/opt/p'));
-    rejected(() => resolvePluginRoot(workload(), '/'));
+    assert.deepEqual(resolvePluginRoot(workload(), setting('/opt/p')), { path: '/opt/p', source: 'setting' });
+    assert.deepEqual(resolvePluginRoot(workload(), { value: '/opt/q', source: 'request', from: '--root' }), { path: '/opt/q', source: 'request' });
+    assert.deepEqual(resolvePluginRoot(workload({ 'berth.plugins.root': '/srv/plugins' }), setting('/opt/p')), { path: '/srv/plugins', source: 'label' });
+    rejected(() => resolvePluginRoot(workload({ 'berth.plugins.root': '../x' }), setting('/opt/p')));
+    rejected(() => resolvePluginRoot(workload(), setting('/')));
+  });
+
+  it('an unusable root is blamed on where it came from: --root, the variable, the setting or the label', () => {
+    const blame = (run: () => unknown): string => {
+      try {
+        run();
+      } catch (error) {
+        return (error as Error).message;
+      }
+      return assert.fail('not rejected');
+    };
+    const byFlag = blame(() => resolvePluginRoot(workload(), { value: 'relative', source: 'request', from: '--root' }));
+    assert.match(byFlag, /from --root/);
+    assert.doesNotMatch(byFlag, /setting/);
+    assert.match(blame(() => resolvePluginRoot(workload(), { value: '/', source: 'environment', from: 'BERTH_PLUGINS_ROOT' })), /from BERTH_PLUGINS_ROOT/);
+    assert.match(blame(() => resolvePluginRoot(workload({ 'berth.plugins.root': '/a/../b' }), { value: '/ok', source: 'request', from: '--root' })), /label berth\.plugins\.root/);
   });
 
   it('find the mount that holds the root (the longest target)', () => {

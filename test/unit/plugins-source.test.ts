@@ -59,9 +59,11 @@ async function list(stream: Readable): Promise<{ entries: Listed[]; chunks: numb
 }
 
 describe('plugin source folders', () => {
-  it('walks files, folders and internal symlinks; strips setuid/setgid/sticky; reads plugin.json version', async () => {
-    const dir = folder({ 'plugin.json': '{"version":"3.1.4"}', 'lib/a.js': 'a', 'lib/deep/b.js': 'bb' });
-    chmodSync(join(dir, 'lib/a.js'), 0o6755);
+  it('walks files, folders and internal symlinks; strips setuid/setgid, keeps sticky on folders; reads plugin.json version', async () => {
+    const dir = folder({ 'plugin.json': '{"version":"3.1.4"}', 'lib/a.js': 'a', 'lib/deep/b.js': 'bb', 'tmp/c': 'c', 'grp/d': 'd' });
+    chmodSync(join(dir, 'lib/a.js'), 0o7755);
+    chmodSync(join(dir, 'tmp'), 0o1777);
+    chmodSync(join(dir, 'grp'), 0o3775);
     chmodSync(join(dir, 'lib/deep'), 0o555);
     symlinkSync('lib/a.js', join(dir, 'a-link'));
     symlinkSync('../a.js', join(dir, 'lib/deep/up-link'));
@@ -69,10 +71,12 @@ describe('plugin source folders', () => {
     const source = await scanPluginFolder(dir);
     chmodSync(join(dir, 'lib/deep'), 0o755);
     assert.equal(source.version, '3.1.4');
-    assert.equal(source.files, 3);
-    assert.equal(source.bytes, '{"version":"3.1.4"}'.length + 3);
+    assert.equal(source.files, 5);
+    assert.equal(source.bytes, '{"version":"3.1.4"}'.length + 5);
     const byPath = Object.fromEntries(source.entries.map((e) => [e.path, e]));
-    assert.equal(byPath['lib/a.js']?.mode, 0o755, 'setuid and setgid stripped');
+    assert.equal(byPath['lib/a.js']?.mode, 0o755, 'setuid, setgid and sticky stripped from a file');
+    assert.equal(byPath['tmp']?.mode, 0o1777, 'a shared folder keeps its sticky bit');
+    assert.equal(byPath['grp']?.mode, 0o1775, 'setgid stripped from a folder, sticky kept');
     assert.equal(byPath['lib/deep']?.mode, 0o755, 'folders keep u+rwx so they can be filled and removed');
     assert.equal(byPath['a-link']?.target, 'lib/a.js');
     assert.equal(byPath['lib/deep/up-link']?.target, '../a.js');

@@ -18,6 +18,7 @@ import {
   EngineStatusNotification,
   EngineStatusRequest,
   ErrorCodes,
+  errorCodeName,
   ListWorkloadsRequest,
   ServerInfoRequest,
   SettingsChangedNotification,
@@ -46,11 +47,13 @@ const huge = 'x'.repeat(1_000_000);
 function malformedCases(): Case[] {
   const cases: Case[] = [];
   const invalid = (method: string, params: unknown, names: RegExp) => cases.push({ method, params, code: ErrorCodes.InvalidParams, names });
+  // Params that are neither an object nor an array make the whole message an invalid Request.
+  const invalidRequest = (method: string, params: unknown, names: RegExp) => cases.push({ method, params, code: ErrorCodes.InvalidRequest, names });
   for (const method of NO_PARAMS_METHODS) {
     const m = new RegExp(method.replace(/\//g, '\\/'));
-    invalid(method, 'a string', m);
-    invalid(method, 42, m);
-    invalid(method, true, m);
+    invalidRequest(method, 'a string', m);
+    invalidRequest(method, 42, m);
+    invalidRequest(method, true, m);
     invalid(method, { unexpected: 1 }, /"unexpected"/);
     invalid(method, { ['__proto__']: { polluted: true } }, /"__proto__"/);
     invalid(method, [1, 2], m);
@@ -62,9 +65,9 @@ function malformedCases(): Case[] {
   invalid(list, { all: [true] }, /"all"/);
   invalid(list, { all: { value: true } }, /"all"/);
   invalid(list, { al: true }, /"al"/);
-  invalid(list, { ['k'.repeat(100_000)]: true }, /"k{64}…"/);
-  invalid(list, 'all', /berth\/workloads\/list/);
-  invalid(list, 7, /berth\/workloads\/list/);
+  invalid(list, { ['k'.repeat(100_000)]: true }, /"k{60}…k{40} \(100000 characters\)"/);
+  invalidRequest(list, 'all', /berth\/workloads\/list/);
+  invalidRequest(list, 7, /berth\/workloads\/list/);
   invalid(list, ['a', 'b', 'c'], /berth\/workloads\/list/);
   invalid(list, { all: true, workDoneToken: { nested: 1 } }, /"workDoneToken"/);
   invalid(list, { all: true, workDoneToken: '' }, /"workDoneToken"/);
@@ -79,7 +82,7 @@ function malformedCases(): Case[] {
     invalid(method, { workload: huge }, /"workload"/);
     invalid(method, { workload: 'web\u0000; rm -rf /' }, /"workload"/);
     invalid(method, { workload: 'web', force: true }, /"force"/);
-    invalid(method, 'web', new RegExp(method.replace(/\//g, '\\/')));
+    invalidRequest(method, 'web', new RegExp(method.replace(/\//g, '\\/')));
   }
   const logs = 'berth/workloads/logs';
   invalid(logs, { tail: 5 }, /"workload"/);
@@ -122,8 +125,9 @@ describe('RPC: malformed requests', () => {
       }
       if (answer.error.code !== c.code) failures.push(`${label}: code ${answer.error.code} (${answer.error.message.slice(0, 120)})`);
       if (!c.names.test(answer.error.message)) failures.push(`${label}: message "${answer.error.message.slice(0, 160)}" does not match ${c.names}`);
-      if (c.code === ErrorCodes.InvalidParams && (answer.error.data as { name?: unknown } | undefined)?.name !== 'InvalidParams') {
-        failures.push(`${label}: data.name is not InvalidParams`);
+      const name = errorCodeName(c.code);
+      if (name && (answer.error.data as { name?: unknown } | undefined)?.name !== name) {
+        failures.push(`${label}: data.name is not ${name}`);
       }
       // Errors quote the field, never echo a megabyte of input back.
       if (answer.error.message.length > 1000) failures.push(`${label}: message of ${answer.error.message.length} characters`);
@@ -330,6 +334,80 @@ describe('RPC: an unreachable engine is reported', () => {
 });
 
 describe('RPC: the bundled backend as its own process', () => {
+  it('answers every malformed JSON-RPC message with InvalidRequest (-32600) and keeps serving', async () => {
+    const server = join(resolve(__dirname, '..', '..', '..'), 'dist', 'server.js');
+    assert.ok(existsSync(server), 'dist/server.js is missing: run `node esbuild.mjs` first');
+    const child = spawn(process.execPath, [server, '--stdio'], {
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, DOCKER_HOST: nowhere('malformed-frames') },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
+    const seen: ResponseMessage[] = [];
+    const reader = new StreamMessageReader(child.stdout);
+    reader.listen((message) => {
+      if ((message as { method?: unknown }).method === undefined) seen.push(message as ResponseMessage);
+    });
+    const send = (json: string) => child.stdin.write(`Content-Length: ${Buffer.byteLength(json)}\r\n\r\n${json}`);
+    const frame = (message: unknown) => send(JSON.stringify(message));
+    // A hang guard, not a timing assertion: without an answer the test would wait forever.
+    const deadline = Date.now() + 60_000;
+    const answerTo = async (id: string | number): Promise<ResponseMessage> => {
+      for (;;) {
+        const found = seen.find((m) => m.id === id);
+        if (found) return found;
+        if (child.exitCode !== null) assert.fail(`the backend exited (${child.exitCode}) before answering ${id}`);
+        if (Date.now() > deadline) assert.fail(`no answer to ${id}; answers so far: ${JSON.stringify(seen).slice(0, 2000)}`);
+        await new Promise((r) => setTimeout(r, 10));
+      }
+    };
+    try {
+      frame({ jsonrpc: '2.0', id: 'init', method: 'initialize', params: { processId: null, rootUri: null, capabilities: {} } });
+      await answerTo('init');
+      const withId: [string | number, unknown][] = [
+        ['method-number', { method: 12 }],
+        ['method-null', { method: null }],
+        ['method-object', { method: { name: ServerInfoRequest.method } }],
+        ['params-string', { method: ServerInfoRequest.method, params: 'text' }],
+        ['params-number', { method: ListWorkloadsRequest.method, params: 42 }],
+        ['params-boolean', { method: ListWorkloadsRequest.method, params: true }],
+        ['nothing', {}],
+        // 8 MiB in one frame: answered without echoing it back.
+        ['huge', { method: 12, params: { big: 'x'.repeat(8 * 1024 * 1024) } }],
+      ];
+      for (const [id, rest] of withId) frame({ jsonrpc: '2.0', id, ...(rest as object) });
+      // Messages whose id cannot be used: the answer carries id null (JSON-RPC 2.0, section 5).
+      const withoutId = [
+        JSON.stringify({ jsonrpc: '2.0', id: { x: 1 }, method: ServerInfoRequest.method }),
+        JSON.stringify({ jsonrpc: '2.0', id: true, method: ServerInfoRequest.method }),
+        JSON.stringify({ jsonrpc: '2.0', id: [1], method: ServerInfoRequest.method }),
+        JSON.stringify({ jsonrpc: '2.0', method: 12 }),
+        '[1,2]',
+        '42',
+        '"text"',
+        'null',
+      ];
+      for (const json of withoutId) send(json);
+      frame({ jsonrpc: '2.0', id: 'after', method: ServerInfoRequest.method });
+      const after = await answerTo('after');
+      assert.equal((after.result as { pid: number }).pid, child.pid, 'still serving after the junk');
+      for (const [id] of withId) {
+        const answer = await answerTo(id);
+        assert.equal(answer.error?.code, -32600, `${id}: ${JSON.stringify(answer)}`);
+        assert.ok((answer.error?.message.length ?? 0) < 300, `${id}: the answer does not echo the message`);
+      }
+      const anonymous = seen.filter((m) => m.id === null);
+      assert.equal(anonymous.length, withoutId.length, JSON.stringify(anonymous));
+      for (const answer of anonymous) assert.equal(answer.error?.code, -32600);
+      frame({ jsonrpc: '2.0', id: 'shutdown', method: 'shutdown' });
+      await answerTo('shutdown');
+      frame({ jsonrpc: '2.0', method: 'exit' });
+      assert.equal(await exited, 0);
+    } finally {
+      reader.dispose();
+      child.kill();
+    }
+  });
+
   it('serves over stdio, writes nothing else to stdout, and exits 0 after shutdown and exit', async () => {
     const server = join(resolve(__dirname, '..', '..', '..'), 'dist', 'server.js');
     assert.ok(existsSync(server), 'dist/server.js is missing: run `node esbuild.mjs` first');

@@ -64,6 +64,23 @@ describe('parseChangeList', () => {
     ]);
     assert.deepEqual(parseChangeList(Buffer.alloc(0)), []);
   });
+
+  it('refuses records a hostile container could print: object IDs that are paths, bad modes, letters, counts', () => {
+    const a = 'a'.repeat(40);
+    const hostile = [
+      [`:100644 100644 ../../../../etc/passwd ${a} M`, 'x'],
+      [`:100644 100644 ${a} ${a}/../x M`, 'x'],
+      [`:10064x 100644 ${a} ${a} M`, 'x'],
+      [`:100644 100644 ${a} ${a} Q`, 'x'],
+      [`:100644 100644 ${a} ${a} M`, ''],
+      [`:100644 100644 ${a} ${a} M extra`, 'x'],
+      [`:100644 100644 ${a} ${a} M`, 'x', '1e9\t0\tx'],
+      [`:100644 100644 ${a} ${a} M`, 'x', '-\t3\tx'],
+    ];
+    for (const records of hostile) {
+      assert.throws(() => parseChangeList(Buffer.from([...records, ''].join('\0'))), /unexpected/, records.join(' | '));
+    }
+  });
 });
 
 describe('ExportOutputParser', () => {
@@ -94,6 +111,24 @@ describe('ExportOutputParser', () => {
       assert.ok(parser.header?.list.equals(list));
       assert.ok(out.equals(patch), `chunk size ${size}`);
       assert.equal(parser.patchBytes, patch.length);
+    }
+  });
+
+  it('reads the section of changed submodules however the frame is split', async () => {
+    const dirty = Buffer.from(`:160000 160000 ${id} ${'0'.repeat(40)} M\0lib\0`);
+    const withDirty = Buffer.concat([Buffer.from(`BERTH-EXPORT 1\nbase ${id}\nsource head\nrecord -\nhead ${id}\ndirty ${dirty.length}\n`), dirty, Buffer.from(`list ${list.length}\n`), list, Buffer.from('patch\n'), patch]);
+    for (const size of [1, 5, 13, withDirty.length]) {
+      const chunks: Buffer[] = [];
+      for (let i = 0; i < withDirty.length; i += size) chunks.push(withDirty.subarray(i, i + size));
+      const { parser, patch: out } = await feed(chunks);
+      assert.ok(parser.header?.dirty.equals(dirty), `chunk size ${size}`);
+      assert.ok(parser.header?.list.equals(list));
+      assert.ok(out.equals(patch));
+    }
+    for (const bad of ['dirty 1e3', 'dirty -1', 'dirty 0x10', 'list 1e3']) {
+      const { parser, patch: out } = await feed([Buffer.from(`BERTH-EXPORT 1\nbase ${id}\nsource head\n${bad}\n`)]);
+      assert.equal(parser.header, undefined, bad);
+      assert.equal(out.length, 0);
     }
   });
 

@@ -3,6 +3,7 @@ import type {
   InstallPluginResult,
   ListPluginsResult,
   PluginInfo,
+  PluginRootSource,
   RemovePluginResult,
   RollbackPluginResult,
   SweepPluginsResult,
@@ -12,6 +13,14 @@ import { table } from '../format';
 
 const ROOT: OptionSpec = { type: 'string', description: 'plugin root in the container (else BERTH_PLUGINS_ROOT, else /configs/plugins; the label berth.plugins.root wins)' };
 const WAIT: OptionSpec = { type: 'boolean', description: 'wait for another operation on the workload instead of failing with exit code 3' };
+
+const ROOT_SOURCES: Readonly<Record<PluginRootSource, string>> = {
+  label: 'the label berth.plugins.root',
+  request: '--root',
+  setting: 'the setting',
+  environment: 'BERTH_PLUGINS_ROOT',
+  default: 'the default',
+};
 
 function str(input: CommandInput, key: string): string | undefined {
   const value = input.options[key];
@@ -45,7 +54,7 @@ const list: CommandSpec<ListPluginsResult> = {
       return;
     }
     for (const w of result.workloads) {
-      io.out(`${w.workload.name}  ${w.root}${w.rootSource === 'default' ? '' : ` (from ${w.rootSource})`}${w.busy ? `  [busy: ${w.busy}]` : ''}`);
+      io.out(`${w.workload.name}  ${w.root}${w.rootSource === 'default' ? '' : ` (from ${ROOT_SOURCES[w.rootSource]})`}${w.busy ? `  [busy: ${w.busy}]` : ''}`);
       if (w.error) {
         io.out(`  error: ${w.error.message}`);
         continue;

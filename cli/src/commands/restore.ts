@@ -1,6 +1,7 @@
 import * as l10n from '@vscode/l10n';
 import { ExitCodes, type RecoveryReport, type RestoreSnapshotResult } from '../../../protocol/src';
 import { InvalidParamsError } from '../../../server/src/errors';
+import { echo } from '../../../server/src/echo';
 import { formatBytes } from '../../../server/src/snapshots/format';
 import type { CommandSpec } from '../command';
 
@@ -16,7 +17,7 @@ const restore: CommandSpec<RestoreSnapshotResult> = {
     const [workload = '', ref = ''] = input.positionals;
     if (input.options.yes !== true) {
       throw new InvalidParamsError(
-        l10n.t('Restoring replaces the live data of {0} with snapshot {1} and stops it meanwhile (a safety copy is kept). Add --yes to confirm. Nothing was changed.', workload, ref),
+        l10n.t('Restoring replaces the live data of {0} with snapshot {1} and stops it meanwhile (a safety copy is kept). Add --yes to confirm. Nothing was changed.', echo(workload), echo(ref)),
       );
     }
     const id = await backend.restore.snapshotId(ref, workload);

@@ -13,6 +13,7 @@ import {
   type VerifySnapshotResult,
 } from '../../../protocol/src';
 import { InvalidParamsError, OperationFailedError } from '../../../server/src/errors';
+import { resolveOutput } from '../../../server/src/output/userOutput';
 import { formatBytes } from '../../../server/src/snapshots/format';
 import type { CommandInput, CommandSpec } from '../command';
 import { table } from '../format';
@@ -132,6 +133,7 @@ const verify: CommandSpec<VerifySnapshotResult> = {
   },
   print(result, io) {
     io.out(l10n.t('Snapshot {0} is intact: {1} files, {2} checked; the ID matches the content.', result.id.slice(0, 12), result.files, formatBytes(result.bytes)));
+    for (const w of result.warnings ?? []) io.err(`berth: ${w}`);
   },
 };
 
@@ -152,19 +154,30 @@ const remove: CommandSpec<DeleteSnapshotResult> = {
   },
 };
 
-const exportCommand: CommandSpec<ExportSnapshotResult> = {
+const exportCommand: CommandSpec<ExportSnapshotResult & { toStdout?: boolean }> = {
   resource: 'snapshots',
   verb: 'export',
   args: '<snapshot> <file>',
-  summary: 'Write the portable file: one gzip tar with manifest.json first, then 0/, 1/, ….',
+  summary: 'Write the portable file: one gzip tar with manifest.json first, then 0/, 1/, …. "-" writes it to stdout; a device or FIFO is written to, never replaced.',
   positionals: { min: 2, max: 2 },
   options: { workload: { type: 'string', description: 'only this workload\'s records (identity or name)' } },
   async run(input, backend, ctx) {
     const workload = input.options.workload;
-    return backend.snapshots.export({ id: input.positionals[0] ?? '', ...(typeof workload === 'string' ? { workload } : {}) }, resolve(input.positionals[1] ?? ''), ctx);
+    const named = input.positionals[1] ?? '';
+    const output = input.io?.stdout ? { stdout: input.io.stdout } : {};
+    const file = named === '-' ? '-' : resolve(named);
+    // `-`, /dev/stdout and the file stdout goes to all mean stdout.
+    const toStdout = (await resolveOutput(file, output)).kind === 'stdout';
+    if (toStdout && input.options.json === true) {
+      throw new InvalidParamsError(l10n.t('With --json, stdout holds the result; write the snapshot to a file, not to stdout.'));
+    }
+    const result = await backend.snapshots.export({ id: input.positionals[0] ?? '', ...(typeof workload === 'string' ? { workload } : {}) }, file, ctx, output);
+    return { ...result, ...(toStdout ? { toStdout } : {}) };
   },
   print(result, io) {
-    io.out(l10n.t('Wrote {0} ({1}), SHA-256 {2}.', result.file, formatBytes(result.bytes), result.sha256));
+    // When the snapshot itself went to stdout, the summary goes to stderr.
+    const say = result.toStdout ? (t: string) => io.err(t) : (t: string) => io.out(t);
+    say(l10n.t('Wrote {0} ({1}), SHA-256 {2}.', result.toStdout ? l10n.t('standard output') : result.file, formatBytes(result.bytes), result.sha256));
   },
 };
 

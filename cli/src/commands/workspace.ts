@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import * as l10n from '@vscode/l10n';
 import type { WorkspaceExportResult, WorkspaceImportResult } from '../../../protocol/src';
 import { InvalidParamsError } from '../../../server/src/errors';
+import { resolveOutput } from '../../../server/src/output/userOutput';
 import type { ExportDestination } from '../../../server/src/workspace/workspaceService';
 import type { CommandSpec } from '../command';
 
@@ -16,16 +17,28 @@ const exportCommand: CommandSpec<WorkspaceExportResult & { output?: string }> = 
   options: {
     path: { type: 'string', description: 'repo path in the container (default: label berth.workspace.path, else /workspace)' },
     base: { type: 'string', description: 'diff against this commit instead of the one recorded at import' },
-    output: { type: 'string', description: 'write the patch to this file (with --json, the only way to get it)' },
+    output: { type: 'string', description: 'write the patch to this file ("-": stdout; a device or FIFO is written to, never replaced; with --json, the only way to get it)' },
   },
   async run(input, backend, ctx) {
     const [workload = ''] = input.positionals;
-    const output = typeof input.options.output === 'string' ? resolve(input.options.output) : undefined;
+    const named = typeof input.options.output === 'string' ? input.options.output : undefined;
+    const stdout = input.io?.stdout;
     let destination: ExportDestination;
-    if (output) destination = { kind: 'file', path: output };
-    else if (input.options.json === true) destination = { kind: 'discard' };
-    else if (input.io?.stdout) destination = { kind: 'stream', stream: input.io.stdout };
-    else throw new InvalidParamsError(l10n.t('This output has no raw stdout; pass --output FILE.'));
+    let output: string | undefined;
+    if (named !== undefined) {
+      const path = named === '-' ? '-' : resolve(named);
+      // `-`, /dev/stdout and the file stdout goes to all mean stdout.
+      const toStdout = (await resolveOutput(path, stdout ? { stdout } : {})).kind === 'stdout';
+      if (toStdout && input.options.json === true) throw new InvalidParamsError(l10n.t('With --json, stdout holds the result; write the patch to a file, not to stdout.'));
+      destination = { kind: 'file', path, ...(stdout ? { stdout } : {}) };
+      if (!toStdout) output = path;
+    } else if (input.options.json === true) {
+      destination = { kind: 'discard' };
+    } else if (stdout) {
+      destination = { kind: 'file', path: '-', stdout };
+    } else {
+      throw new InvalidParamsError(l10n.t('This output has no raw stdout; pass --output FILE.'));
+    }
     const result = await backend.workspace.export(
       {
         workload,
@@ -38,7 +51,8 @@ const exportCommand: CommandSpec<WorkspaceExportResult & { output?: string }> = 
     return { ...result, ...(output ? { output } : {}) };
   },
   print(result, io) {
-    // Without --output the patch itself went to stdout: everything else goes to stderr.
+    // When the patch itself went to stdout (no --output, or one naming stdout), everything else
+    // goes to stderr.
     const say = result.output ? (t: string) => io.out(t) : (t: string) => io.err(t);
     for (const warning of result.warnings) io.err(l10n.t('warning: {0}', warning));
     if (!result.output && !result.hasChanges) io.err(l10n.t('No changes.'));

@@ -1,11 +1,15 @@
 import * as vscode from 'vscode';
-import { WorkspaceApplyRequest, type WorkspaceExportResult } from '../../../protocol/src';
+import { WorkspaceApplyRequest, WorkspaceSavePatchRequest, type WorkspaceExportResult } from '../../../protocol/src';
 import type { Ctx } from '../ctx';
 import { showOperationError } from '../commands/showOperationError';
 import { withRequestProgress } from './requestProgress';
 
-/** Copies the kept patch where the user chooses. */
-export async function savePatch(result: WorkspaceExportResult): Promise<vscode.Uri | undefined> {
+/**
+ * Writes the kept patch where the user chooses. The backend writes it (output/userOutput.ts):
+ * VS Code's own copy with `overwrite` deletes whatever the target is first, a device node or a
+ * FIFO included.
+ */
+export async function savePatch(ctx: Ctx, result: WorkspaceExportResult): Promise<vscode.Uri | undefined> {
   if (!result.patchPath) return undefined;
   const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
   const name = `${result.workload}-${result.base.slice(0, 8)}.patch`;
@@ -14,8 +18,11 @@ export async function savePatch(result: WorkspaceExportResult): Promise<vscode.U
     ...(folder ? { defaultUri: vscode.Uri.joinPath(folder, name) } : {}),
     filters: { [vscode.l10n.t('Patches')]: ['patch', 'diff'] },
   });
-  if (!target) return undefined;
-  await vscode.workspace.fs.copy(vscode.Uri.file(result.patchPath), target, { overwrite: true });
+  if (!target || !result.exportId) return undefined;
+  // A remote window's dialog answers with vscode-remote URIs: their path is on the machine where
+  // this extension and its backend run, like a file URI's.
+  if (target.scheme !== 'file' && target.scheme !== 'vscode-remote') throw new Error(vscode.l10n.t('Berth saves patches to files on the machine where it runs only.'));
+  await ctx.request(WorkspaceSavePatchRequest.type, { exportId: result.exportId, file: target.fsPath });
   vscode.window.setStatusBarMessage(vscode.l10n.t('Saved the patch to {0}', target.fsPath), 5000);
   return target;
 }

@@ -1,4 +1,5 @@
 import * as l10n from '@vscode/l10n';
+import { echo } from '../echo';
 import {
   BerthError,
   CancelledError,
@@ -55,7 +56,7 @@ export function classifyEngineError(error: unknown, what: string, endpoint: stri
   const status = typeof e.statusCode === 'number' ? e.statusCode : undefined;
   if (status === undefined) {
     if (typeof e.code === 'string' && UNREACHABLE_CODES.has(e.code)) {
-      return new EngineUnreachableError(l10n.t('Cannot reach the Docker engine at {0}: {1}', endpoint, detail), { detail: e.code }, { cause: error });
+      return new EngineUnreachableError(l10n.t('Cannot reach the Docker engine at {0}: {1}', echo(endpoint), detail), { detail: e.code }, { cause: error });
     }
     return new OperationFailedError(l10n.t('{0} failed: {1}', what, detail), typeof e.code === 'string' ? { detail: e.code } : {}, { cause: error });
   }

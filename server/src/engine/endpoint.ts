@@ -1,4 +1,5 @@
 import * as l10n from '@vscode/l10n';
+import { echo } from '../echo';
 import { RejectedError } from '../errors';
 
 /** Where the engine is and how that was decided. The setting wins over DOCKER_HOST. */
@@ -26,7 +27,7 @@ export function parseEndpoint(url: string, source: EngineEndpoint['source'], env
   const where = from ?? (source === 'setting' ? l10n.t('the berth.dockerHost setting') : source);
   const invalid = (why: string) =>
     new RejectedError(
-      l10n.t('The Docker endpoint "{0}" from {1} is not usable: {2}. Use unix:///path/to/docker.sock, tcp://host:port or ssh://user@host.', url, where, why),
+      l10n.t('The Docker endpoint "{0}" from {1} is not usable: {2}. Use unix:///path/to/docker.sock, tcp://host:port or ssh://user@host.', echo(url), where, why),
       { detail: url },
     );
   let parsed: URL;

@@ -10,6 +10,7 @@ import Docker from 'dockerode';
 import type { EngineStatus } from '../../../protocol/src';
 import { BerthError, EngineUnreachableError } from '../errors';
 import { classifyEngineError } from './classify';
+import { Demultiplexer } from './execDemux';
 import type { EngineEndpoint } from './endpoint';
 
 export interface ContainerSummary {
@@ -456,57 +457,6 @@ export class Engine {
       return stream as unknown as Readable;
     });
   }
-}
-
-/**
- * Splits the engine's multiplexed exec stream (8-byte frame headers) into stdout and stderr,
- * taking each frame's write callback only after the target has accepted it, so backpressure
- * reaches the socket.
- */
-class Demultiplexer extends Writable {
-  private pending: Buffer = Buffer.alloc(0);
-
-  constructor(private readonly stdout: Writable, private readonly stderr: Writable) {
-    super();
-  }
-
-  override _write(chunk: Buffer, _encoding: BufferEncoding, done: (error?: Error | null) => void): void {
-    this.pending = this.pending.length === 0 ? chunk : Buffer.concat([this.pending, chunk]);
-    const writes: Promise<void>[] = [];
-    while (this.pending.length >= 8) {
-      const size = this.pending.readUInt32BE(4);
-      if (this.pending.length < 8 + size) break;
-      const type = this.pending[0];
-      const payload = this.pending.subarray(8, 8 + size);
-      this.pending = this.pending.subarray(8 + size);
-      if (payload.length > 0) writes.push(writeTo(type === 2 ? this.stderr : this.stdout, payload));
-    }
-    Promise.all(writes).then(() => done(), (error: Error) => done(error));
-  }
-}
-
-function writeTo(target: Writable, data: Buffer): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (target.destroyed) {
-      reject(new Error('the output stream was closed'));
-      return;
-    }
-    const ok = target.write(data, (error) => (error ? reject(error) : undefined));
-    if (ok) {
-      resolve();
-      return;
-    }
-    const settle = (error?: Error) => {
-      target.off('drain', onDrain);
-      target.off('close', onClose);
-      if (error) reject(error);
-      else resolve();
-    };
-    const onDrain = () => settle();
-    const onClose = () => settle(new Error('the output stream was closed'));
-    target.once('drain', onDrain);
-    target.once('close', onClose);
-  });
 }
 
 /** Collects a stream's bytes up to a cap (engine output we show or parse, never archives). */

@@ -15,6 +15,7 @@ import { notify, onRequest, type RequestOptions } from '../rpc';
 
 export interface PluginHandlerHooks {
   readonly onEngineUnreachable?: () => void;
+  readonly stateDir?: () => string;
 }
 
 /**

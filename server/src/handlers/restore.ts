@@ -17,6 +17,7 @@ import { notify, onRequest, type RequestOptions } from '../rpc';
 
 export interface RestoreHandlerHooks {
   readonly onEngineUnreachable?: () => void;
+  readonly stateDir?: () => string;
 }
 
 /** berth/snapshots/restore (+ its preview) and berth/recovery/*. */

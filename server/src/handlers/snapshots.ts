@@ -24,6 +24,7 @@ import { notify, onRequest, type RequestOptions } from '../rpc';
 
 export interface SnapshotHandlerHooks {
   readonly onEngineUnreachable?: () => void;
+  readonly stateDir?: () => string;
 }
 
 /** berth/snapshots/*: the catalog, capture (progress + cancel), verify, delete, pin, export, import, prune, adopt. */

@@ -20,6 +20,7 @@ import { notify, onRequest, type RequestOptions } from '../rpc';
 
 export interface WorkloadHandlerHooks {
   readonly onEngineUnreachable?: () => void;
+  readonly stateDir?: () => string;
 }
 
 export function registerWorkloadHandlers(connection: Connection, log: Log, backend: Backend, hooks: WorkloadHandlerHooks = {}): void {

@@ -5,6 +5,7 @@ import {
   WorkspaceExportRequest,
   WorkspaceFileContentRequest,
   WorkspaceImportRequest,
+  WorkspaceSavePatchRequest,
 } from '../../../protocol/src';
 import type { Backend } from '../backend';
 import type { Log } from '../log';
@@ -13,9 +14,10 @@ import { onRequest, type RequestOptions } from '../rpc';
 
 export interface WorkspaceHandlerHooks {
   readonly onEngineUnreachable?: () => void;
+  readonly stateDir?: () => string;
 }
 
-/** berth/workspace/*: export (kept for the diff view), import, one side of a file, apply. */
+/** berth/workspace/*: export (kept for the diff view), import, one side of a file, apply, save the patch. */
 export function registerWorkspaceHandlers(connection: Connection, log: Log, backend: Backend, hooks: WorkspaceHandlerHooks = {}): void {
   const options = (fields: readonly string[], title: string): RequestOptions => ({ fields, title, ...hooks });
 
@@ -96,5 +98,17 @@ export function registerWorkspaceHandlers(connection: Connection, log: Log, back
       return backend.workspace.apply(requiredString(params, 'exportId', method, 64), requiredString(params, 'repo', method, 4096), ctx);
     },
     options(['exportId', 'repo'], l10n.t('Applying exported changes')),
+  );
+
+  onRequest(
+    connection,
+    log,
+    WorkspaceSavePatchRequest.type,
+    async (raw) => {
+      const method = WorkspaceSavePatchRequest.method;
+      const params = objectParams(raw, method);
+      return backend.workspace.savePatch(requiredString(params, 'exportId', method, 64), requiredString(params, 'file', method, 4096));
+    },
+    options(['exportId', 'file'], l10n.t('Saving a patch')),
   );
 }

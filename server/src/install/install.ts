@@ -4,9 +4,9 @@ import type { InstallPluginResult } from '../../../protocol/src';
 import { packPluginFolder } from '../archive/pluginTar';
 import { crashPoint } from '../crash';
 import { CancelledError, OperationFailedError, errorMessage, isBerthError, type BerthError } from '../errors';
-import { acquireLock } from '../locks';
+import type { HeldLock } from '../locks';
 import { throwIfCancelled, type OperationContext } from '../operation';
-import { resolveTarget, runAnywhere, type PluginDeps, type Target } from './context';
+import { lockRunningTarget, runAnywhere, type PluginDeps, type Target } from './context';
 import { newStamp, validatePluginName } from './names';
 import { info, scriptFailure, swept, type OperationSubject } from './outcome';
 import { runScript, StdinFailedError, type ScriptResult, type ScriptTarget } from './runner';
@@ -55,11 +55,10 @@ export async function installPlugin(deps: PluginDeps, request: InstallRequest, c
   const scanning = scanPluginFolder(request.folder, ctx.signal);
   scanning.catch(() => folderFailed.abort());
   let target: Target;
-  let lock: Awaited<ReturnType<typeof acquireLock>>;
+  let lock: HeldLock;
   try {
-    target = await resolveTarget(deps, request.workload, request.root, ctx.signal, true);
-    const signal = AbortSignal.any([ctx.signal, folderFailed.signal]);
-    lock = await acquireLock(deps.stateDir(), 'workload', target.workload.identity.key, 'install', { wait: request.wait === true, signal });
+    // The lock comes before any judgement of the workload's state (see lockRunningTarget).
+    ({ target, lock } = await lockRunningTarget(deps, request, 'install', ctx.signal, AbortSignal.any([ctx.signal, folderFailed.signal])));
   } catch (error) {
     await scanning;
     throw error;

@@ -3,9 +3,9 @@ import type { ListPluginsResult, Workload, WorkloadPlugins } from '../../../prot
 import { readArchiveEntries } from '../archive/pluginTar';
 import { BerthError, NotFoundError, OperationFailedError, errorMessage } from '../errors';
 import { lockHolder } from '../locks';
-import type { PluginDeps } from './context';
+import { requestedRoot, type PluginDeps } from './context';
 import { classify, listingFromArchive, listingFromEvents, wantsMarker, type RawListing } from './listing';
-import { resolvePluginRoot } from './root';
+import { pluginRootSource, resolvePluginRoot } from './root';
 import { NoShellError, runScript } from './runner';
 import { ScriptExit } from './script';
 import { readSources } from './sources';
@@ -42,12 +42,13 @@ export async function listPlugins(deps: PluginDeps, request: ListRequest, signal
 async function listOne(deps: PluginDeps, workload: Workload, rootOverride: string | undefined, signal: AbortSignal): Promise<WorkloadPlugins> {
   let root: string;
   let rootSource: WorkloadPlugins['rootSource'];
+  const requested = requestedRoot(deps, rootOverride);
   try {
-    const resolved = resolvePluginRoot(workload, rootOverride ?? deps.pluginsRoot());
+    const resolved = resolvePluginRoot(workload, requested);
     root = resolved.path;
     rootSource = resolved.source;
   } catch (error) {
-    return { workload, root: '', rootSource: 'label', rootExists: false, plugins: [], leftovers: [], via: 'exec', error: errorOf(error) };
+    return { workload, root: '', rootSource: pluginRootSource(workload, requested), rootExists: false, plugins: [], leftovers: [], via: 'exec', error: errorOf(error) };
   }
   const base = { workload, root, rootSource };
   try {

@@ -1,9 +1,8 @@
 import * as l10n from '@vscode/l10n';
 import type { RemovePluginResult, RollbackPluginResult, SweepPluginsResult } from '../../../protocol/src';
 import { errorMessage } from '../errors';
-import { acquireLock } from '../locks';
 import type { OperationContext } from '../operation';
-import { resolveTarget, runAnywhere, type PluginDeps } from './context';
+import { lockRunningTarget, runAnywhere, type PluginDeps } from './context';
 import { parseMarker } from './listing';
 import { newStamp, validatePluginName } from './names';
 import { info, scriptFailure, swept, type OperationSubject } from './outcome';
@@ -46,8 +45,8 @@ async function mutate(
   ctx: OperationContext,
   args: (stamp: string) => string[],
 ): Promise<{ result: ScriptResult; subject: OperationSubject }> {
-  const target = await resolveTarget(deps, request.workload, request.root, ctx.signal, true);
-  const lock = await acquireLock(deps.stateDir(), 'workload', target.workload.identity.key, op, { wait: request.wait === true, signal: ctx.signal });
+  // The lock comes before any judgement of the workload's state (see lockRunningTarget).
+  const { target, lock } = await lockRunningTarget(deps, request, op, ctx.signal);
   try {
     await rememberWorkload(deps.stateDir(), target.workload.identity.key);
     const stamp = newStamp();

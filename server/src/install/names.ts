@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import * as l10n from '@vscode/l10n';
+import { quoted } from '../echo';
 import { RejectedError } from '../errors';
 
 /** The longest plugin name accepted; leaves room for `.<stamp>.journal` within NAME_MAX. */
@@ -14,7 +15,7 @@ const STAMP = /^(\d{8}T\d{9}Z)-(\d+)-([0-9a-f]+)$/;
  * charset keeps names safe in paths, shell globs and the script's line protocol.
  */
 export function validatePluginName(name: string): string {
-  const shown = JSON.stringify(name.length > 120 ? `${name.slice(0, 120)}…` : name);
+  const shown = quoted(name);
   if (name.length === 0) throw new RejectedError(l10n.t('A plugin name must not be empty.'), { path: name });
   if (name.length > MAX_PLUGIN_NAME) {
     throw new RejectedError(l10n.t('The plugin name {0} is longer than {1} characters.', shown, MAX_PLUGIN_NAME), { path: name });

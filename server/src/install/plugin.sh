@@ -372,7 +372,10 @@ install() {
     step install.stage
     if ! space_check "$bytes"; then say "FAIL install.stage $err"; say "ROLLBACK nothing was written"; exit 10; fi
     if faulted install.stage || ! err=$(mkdir -- "$S" 2>&1); then undo_stage "cannot create $S: $(flat "$err")"; fi
-    if ! err=$(tar -x -o -f - -C "$S" 2>&1); then undo_stage "extracting into $S failed: $(flat "$err")"; fi
+    # The archive's modes are already decided (permission bits, sticky on folders, never
+    # setuid/setgid); umask 0 applies them as they are for a container user other than root,
+    # as root's tar does anyway, instead of masking 1777 into 1755.
+    if ! err=$(umask 0; tar -x -o -f - -C "$S" 2>&1); then undo_stage "extracting into $S failed: $(flat "$err")"; fi
     ok
   fi
 

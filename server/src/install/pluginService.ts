@@ -13,11 +13,12 @@ import type { PluginDeps } from './context';
 import { installPlugin, type InstallRequest } from './install';
 import { listPlugins, type ListRequest } from './list';
 import { removePlugin, rollbackPlugin, sweepPlugins, type PluginRefRequest, type SweepRequest } from './maintenance';
+import type { RequestedRoot } from './root';
 import { sweepAtStartup } from './sweeper';
 
 export interface PluginSettingsSource {
   readonly stateDir: () => string;
-  readonly pluginsRoot: () => string | undefined;
+  readonly pluginsRoot: () => RequestedRoot | undefined;
   readonly helperImage: () => string;
 }
 
@@ -42,6 +43,11 @@ export class PluginService {
       env,
       log,
     };
+  }
+
+  /** How messages name a request's own plugin root (the CLI sets "--root"). */
+  set requestRootFrom(from: string) {
+    this.deps.requestRootFrom = from;
   }
 
   /** Routes the service's log somewhere else (the RPC server's client log). */

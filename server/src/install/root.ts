@@ -1,6 +1,7 @@
 import { posix } from 'node:path';
 import * as l10n from '@vscode/l10n';
 import { DEFAULT_PLUGIN_ROOT, PLUGIN_ROOT_LABEL, type Mount, type PluginRootSource, type Workload } from '../../../protocol/src';
+import { quoted } from '../echo';
 import { RejectedError } from '../errors';
 
 export interface PluginRoot {
@@ -14,7 +15,7 @@ export interface PluginRoot {
  * no doubled or trailing slashes).
  */
 export function validatePluginRoot(value: string, from: string): string {
-  const shown = JSON.stringify(value.length > 200 ? `${value.slice(0, 200)}…` : value);
+  const shown = quoted(value);
   const reject = (why: string) => new RejectedError(l10n.t('The plugin root {0} from {1} is not usable: {2}.', shown, from, why), { path: value });
   if (value.length > 1024) throw reject(l10n.t('it is longer than 1024 characters'));
   // eslint-disable-next-line no-control-regex
@@ -29,18 +30,36 @@ export function validatePluginRoot(value: string, from: string): string {
 }
 
 /**
- * The workload's plugin root: its `berth.plugins.root` label, else the setting (or the CLI's
- * --root / BERTH_PLUGINS_ROOT), else /configs/plugins.
+ * A plugin root asked for by someone other than the workload's label, with where it came from:
+ * the request itself (the CLI's --root), the `berth.plugins.root` setting, or BERTH_PLUGINS_ROOT.
+ * `from` is how messages name that place, so an unusable value is blamed on where it was given.
  */
-export function resolvePluginRoot(workload: Workload, setting: string | undefined): PluginRoot {
-  const label = workload.labels[PLUGIN_ROOT_LABEL];
-  if (label !== undefined && label.trim() !== '') {
-    return { path: validatePluginRoot(label.trim(), l10n.t('the label {0} of {1}', PLUGIN_ROOT_LABEL, workload.name)), source: 'label' };
+export interface RequestedRoot {
+  readonly value: string;
+  readonly source: Exclude<PluginRootSource, 'label' | 'default'>;
+  readonly from: string;
+}
+
+/**
+ * The workload's plugin root: its `berth.plugins.root` label, else the requested root (the
+ * request's, else the setting's, else BERTH_PLUGINS_ROOT's), else /configs/plugins.
+ */
+export function resolvePluginRoot(workload: Workload, requested: RequestedRoot | undefined): PluginRoot {
+  const source = pluginRootSource(workload, requested);
+  if (source === 'label') {
+    const label = (workload.labels[PLUGIN_ROOT_LABEL] ?? '').trim();
+    return { path: validatePluginRoot(label, l10n.t('the label {0} of {1}', PLUGIN_ROOT_LABEL, workload.name)), source };
   }
-  if (setting !== undefined && setting.trim() !== '') {
-    return { path: validatePluginRoot(setting.trim(), l10n.t('the berth.plugins.root setting')), source: 'setting' };
-  }
+  if (source !== 'default' && requested) return { path: validatePluginRoot(requested.value.trim(), requested.from), source };
   return { path: DEFAULT_PLUGIN_ROOT, source: 'default' };
+}
+
+/** Where the workload's plugin root comes from (also when its value is unusable). */
+export function pluginRootSource(workload: Workload, requested: RequestedRoot | undefined): PluginRootSource {
+  const label = workload.labels[PLUGIN_ROOT_LABEL];
+  if (label !== undefined && label.trim() !== '') return 'label';
+  if (requested !== undefined && requested.value.trim() !== '') return requested.source;
+  return 'default';
 }
 
 /** The mount that holds `path` inside the container (the longest matching target), if any. */

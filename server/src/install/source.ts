@@ -3,6 +3,7 @@ import { lstat, realpath } from 'node:fs/promises';
 import { isAbsolute, join } from 'node:path';
 import * as l10n from '@vscode/l10n';
 import { resolveLink, type TreeView } from '../archive/linkResolver';
+import { cutLongRuns, echo, quoted } from '../echo';
 import { NotFoundError, RejectedError } from '../errors';
 import { throwIfCancelled } from '../operation';
 import { sanitizeVersion } from './names';
@@ -36,6 +37,7 @@ const MAX_ENTRIES = 100_000;
 const MAX_DEPTH = 64;
 const MAX_PATH_BYTES = 4096;
 const MAX_SYMLINK_HOPS = 40;
+const STICKY = 0o1000;
 
 /**
  * Walks a plugin folder without following symlinks and refuses what must not be installed,
@@ -46,21 +48,21 @@ const MAX_SYMLINK_HOPS = 40;
  */
 export async function scanPluginFolder(folder: string, signal?: AbortSignal): Promise<PluginSource> {
   if (!isAbsolute(folder)) {
-    throw new RejectedError(l10n.t('The plugin folder must be an absolute path, not {0}.', JSON.stringify(folder)), { path: folder });
+    throw new RejectedError(l10n.t('The plugin folder must be an absolute path, not {0}.', quoted(folder)), { path: folder });
   }
   let top: string;
   try {
     top = await realpath(folder);
   } catch (error) {
-    throw new NotFoundError(l10n.t('The plugin folder {0} does not exist or cannot be read: {1}', folder, (error as Error).message), { path: folder });
+    throw new NotFoundError(l10n.t('The plugin folder {0} does not exist or cannot be read: {1}', echo(folder), cutLongRuns((error as Error).message)), { path: folder });
   }
   const topStat = await lstat(top);
-  if (!topStat.isDirectory()) throw new RejectedError(l10n.t('{0} is not a folder.', folder), { path: folder });
+  if (!topStat.isDirectory()) throw new RejectedError(l10n.t('{0} is not a folder.', echo(folder)), { path: folder });
 
   const entries: SourceEntry[] = [];
   let files = 0;
   let bytes = 0;
-  const reject = (rel: string, why: string) => new RejectedError(l10n.t('Refusing to install {0}: {1}', join(top, rel), why), { path: join(top, rel) });
+  const reject = (rel: string, why: string) => new RejectedError(l10n.t('Refusing to install {0}: {1}', echo(join(top, rel)), why), { path: join(top, rel) });
 
   const walk = async (rel: string, depth: number): Promise<void> => {
     if (depth > MAX_DEPTH) throw reject(rel, l10n.t('folders are nested more than {0} levels deep.', MAX_DEPTH));
@@ -79,9 +81,15 @@ export async function scanPluginFolder(folder: string, signal?: AbortSignal): Pr
       const info = lstatSync(join(top, path));
       const mtime = info.mtime;
       if (info.isDirectory()) {
-        entries.push({ path, type: 'dir', mode: (info.mode & 0o777) | 0o700, size: 0, mtime });
+        // Folders keep the sticky bit (a shared 1777 folder without it lets anyone delete
+        // anyone's files) and get at least u+rwx (to be filled and removed); setuid and setgid
+        // are dropped: tar as root would recreate them, and a setgid folder would hand its group
+        // to everything the plugin later creates in it.
+        entries.push({ path, type: 'dir', mode: (info.mode & (0o777 | STICKY)) | 0o700, size: 0, mtime });
         await walk(path, depth + 1);
       } else if (info.isFile()) {
+        // Files: permission bits only. setuid/setgid would make a root-owned file (putArchive, or
+        // tar run as root) run as root; the sticky bit means nothing on a Linux file.
         entries.push({ path, type: 'file', mode: info.mode & 0o777, size: info.size, mtime });
         files++;
         bytes += info.size;
@@ -111,15 +119,15 @@ export async function scanPluginFolder(folder: string, signal?: AbortSignal): Pr
 function checkSymlink(top: string, linkPath: string, target: string, reject: (rel: string, why: string) => Error): void {
   if (target === '') throw reject(linkPath, l10n.t('it is a symlink with an empty target.'));
   if (target.startsWith('/')) {
-    throw reject(linkPath, l10n.t('it is a symlink to the absolute path {0}; inside the container that names another file. Use a relative link inside the plugin.', target));
+    throw reject(linkPath, l10n.t('it is a symlink to the absolute path {0}; inside the container that names another file. Use a relative link inside the plugin.', echo(target)));
   }
   // Resolved by the one resolver shared with snapshots, through the plugin's own links (lstat
   // of the folder answers what is where), so `a -> l/../x` with `l -> .` is caught.
   const resolved = resolveLink(folderTree(top), linkPath, target, { maxHops: MAX_SYMLINK_HOPS });
   if (resolved.inside) return;
   if (resolved.why === 'loop') throw reject(linkPath, l10n.t('it is a symlink in a loop.'));
-  if (resolved.why === 'absolute') throw reject(linkPath, l10n.t('it is a symlink to {0}, which leads through {1} outside the plugin.', target, resolved.through[resolved.through.length - 1] ?? linkPath));
-  throw reject(linkPath, l10n.t('it is a symlink to {0}, which points outside the plugin.', target));
+  if (resolved.why === 'absolute') throw reject(linkPath, l10n.t('it is a symlink to {0}, which leads through {1} outside the plugin.', echo(target), echo(resolved.through[resolved.through.length - 1] ?? linkPath)));
+  throw reject(linkPath, l10n.t('it is a symlink to {0}, which points outside the plugin.', echo(target)));
 }
 
 /** The plugin folder as the resolver sees it: what lstat finds at each relative path. */

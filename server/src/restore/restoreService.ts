@@ -1,7 +1,9 @@
 import * as l10n from '@vscode/l10n';
 import type { RecoveryReport, RestorePreviewParams, RestorePreviewResult, RestoreSnapshotParams, RestoreSnapshotResult } from '../../../protocol/src';
+import { echo } from '../echo';
 import type { Engine } from '../engine/engine';
-import { BerthError, ConflictError, errorMessage, NotFoundError } from '../errors';
+import { BerthError, ConflictError, NotFoundError } from '../errors';
+import { busyError, lockHolder } from '../locks';
 import { nullLog, type Log } from '../log';
 import type { OperationContext } from '../operation';
 import { ownerAlive } from '../snapshots/liveness';
@@ -10,6 +12,8 @@ import { emptyRecoveryReport, resumeQuiesced } from '../snapshots/recovery';
 import { resolveRef } from '../snapshots/resolve';
 import type { CatalogRecord } from '../snapshots/catalog';
 import { SnapshotStore } from '../snapshots/store';
+import { fsErrorMessage } from '../state/fsErrors';
+import { stateDirWritable } from '../state/folderChecks';
 import type { WorkloadService } from '../workloads/workloadService';
 import { loadSnapshot } from './data';
 import { journalIds, readJournal } from './journal';
@@ -111,7 +115,11 @@ export class RestoreService {
     for (const id of await journalIds(this.host.stateDir)) {
       const left = await readJournal(this.host.stateDir, id);
       if (left?.workload.key !== key || (await ownerAlive(left.owner))) continue;
-      const why = report.restores.find((r) => r.id === id)?.problems.join('; ') ?? '';
+      const entry = report.restores.find((r) => r.id === id);
+      // Another process is recovering it right now: that is BUSY, naming who, not a conflict.
+      const holder = entry?.outcome === 'skipped-busy' ? await lockHolder(this.host.stateDir, 'workload', key) : undefined;
+      if (holder) throw busyError(key, holder);
+      const why = entry?.problems.join('; ') ?? '';
       throw new ConflictError(l10n.t('An earlier restore of {0} is not finished and could not be finished now ({1}). Run "berth recover" and try again.', key, why));
     }
   }
@@ -119,9 +127,20 @@ export class RestoreService {
   /** The recovery sweep; never throws (problems are in the report). */
   async recover(options: RecoveryOptions = {}): Promise<RecoveryReport> {
     try {
+      // Nothing can be recovered without writing the journal and taking the workload's lock
+      // (see SnapshotService.recover): on a read-only state directory, report what waits.
+      if (!(await stateDirWritable(this.host.stateDir))) {
+        const waiting = (await journalIds(this.host.stateDir)).length;
+        const problems =
+          waiting > 0
+            ? [l10n.t('The state directory {0} is read-only: {1} interrupted restore(s) wait for recovery. Make the folder writable and run "berth recover".', echo(this.host.stateDir), waiting)]
+            : [];
+        for (const p of problems) this.log.warn(p);
+        return { restores: [], helpersRemoved: 0, corruptJournals: [], problems, didSomething: false };
+      }
       return await recoverRestores(this.recoveryDeps(this.store()), options);
     } catch (error) {
-      const message = l10n.t('Restore recovery did not finish: {0}', errorMessage(error));
+      const message = l10n.t('Restore recovery did not finish: {0}', fsErrorMessage(error, this.host.stateDir));
       this.log.warn(message);
       return { restores: [], helpersRemoved: 0, corruptJournals: [], problems: [message], didSomething: false };
     }

@@ -22,6 +22,7 @@ import { CancelledError, RejectedError } from '../errors';
 import { acquireLock } from '../locks';
 import type { Log } from '../log';
 import { throwIfCancelled, type OperationContext } from '../operation';
+import { withPath } from '../state/atomicFile';
 import { CATALOG_SCHEMA_VERSION, manifestSummary, type CatalogRecord } from './catalog';
 import { commitSnapshot } from './commit';
 import { newRecordId } from './recordIds';
@@ -95,6 +96,9 @@ export async function captureSnapshot(store: SnapshotStore, engine: Engine, log:
     try {
       const source = { containerId: details.Id, hold: () => quiesce(engine, store.layout, identity.key, details.Id, options.quiesce, ctx.signal) };
       return await captureInto(temp, store, engine, workload, source, planned, skippedMounts, options, ctx);
+    } catch (error) {
+      // A full disk fails a write(2), whose error names no file: say it was this capture's.
+      throw withPath(error, temp);
     } finally {
       await rm(temp, { recursive: true, force: true });
     }

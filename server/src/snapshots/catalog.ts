@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import type { SnapshotInfo } from '../../../protocol/src';
 import type { SnapshotManifest } from '../archive/manifest';
 import { fsyncDir, writeJsonAtomic } from '../state/atomicFile';
+import { requireFolder } from '../state/folderChecks';
 import { DIGEST_PATTERN, ID_PATTERN, keyDigest, parseRecordFileName, RECORD_ID_PATTERN, recordFileName, type StoreLayout } from './layout';
 
 export const CATALOG_SCHEMA_VERSION = 2;
@@ -54,6 +55,9 @@ export class Catalog {
   /** Every record file, or those of one workload, sorted into usable, unreadable and legacy. */
   async scan(key?: string): Promise<CatalogScan> {
     const scan: CatalogScan = { records: [], unreadable: [], legacy: [] };
+    // A file where the records folder should be is not "no records" (every snapshot would read
+    // as orphaned): it is reported, naming the file (state/fsErrors.ts).
+    await requireFolder(this.layout.records);
     const dirs = key !== undefined ? [keyDigest(key)] : (await names(this.layout.records)).filter((d) => DIGEST_PATTERN.test(d));
     for (const digest of dirs) {
       for (const file of await names(join(this.layout.records, digest))) {

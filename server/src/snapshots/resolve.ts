@@ -5,6 +5,7 @@
 // the user named or pinned changes or disappears by accident.
 import * as l10n from '@vscode/l10n';
 import { hasControlChars } from '../archive/paths';
+import { echo } from '../echo';
 import { InvalidParamsError, NotFoundError } from '../errors';
 import type { CatalogRecord } from './catalog';
 
@@ -22,7 +23,7 @@ export interface ResolveOptions {
 export function resolveRef(records: readonly CatalogRecord[], rawRef: string, options: ResolveOptions): CatalogRecord[] {
   const ref = rawRef.trim();
   if (ref === '' || ref.length > 256 || hasControlChars(ref)) {
-    throw new InvalidParamsError(l10n.t('Name a snapshot by its record ID, its label or its content ID (8 to 64 hex digits), not "{0}".', shorten(rawRef)));
+    throw new InvalidParamsError(l10n.t('Name a snapshot by its record ID, its label or its content ID (8 to 64 hex digits), not "{0}".', echo(rawRef)));
   }
   const hex = /^[0-9a-fA-F]{8,64}$/.test(ref) ? ref.toLowerCase() : undefined;
   let matches = records.filter((r) => r.recordId === ref || r.label === ref || (hex !== undefined && r.id.startsWith(hex)));
@@ -32,16 +33,16 @@ export function resolveRef(records: readonly CatalogRecord[], rawRef: string, op
     if (orphan) {
       throw new NotFoundError(l10n.t('Snapshot {0} has no readable catalog record (it is orphaned; its data is kept). Run "berth snapshots adopt {0}" to make a record for it from its own manifest.', orphan.slice(0, 12)));
     }
-    throw new NotFoundError(l10n.t('No snapshot {0}. Run "berth snapshots list" to see them.', shorten(ref)));
+    throw new NotFoundError(l10n.t('No snapshot {0}. Run "berth snapshots list" to see them.', echo(ref)));
   }
   const contents = new Set(matches.map((r) => r.id));
   if (options.mode === 'record' && matches.length > 1) {
     throw new InvalidParamsError(
-      l10n.t('"{0}" matches {1} snapshot records; name one by its record ID (or add --workload):\n{2}', shorten(ref), matches.length, listing(matches)),
+      l10n.t('"{0}" matches {1} snapshot records; name one by its record ID (or add --workload):\n{2}', echo(ref), matches.length, listing(matches)),
     );
   }
   if (options.mode === 'content' && contents.size > 1) {
-    throw new InvalidParamsError(l10n.t('"{0}" matches {1} different snapshots; name one by its record ID or more of its content ID:\n{2}', shorten(ref), contents.size, listing(matches)));
+    throw new InvalidParamsError(l10n.t('"{0}" matches {1} different snapshots; name one by its record ID or more of its content ID:\n{2}', echo(ref), contents.size, listing(matches)));
   }
   return newestFirst(matches);
 }
@@ -57,6 +58,3 @@ function listing(records: readonly CatalogRecord[]): string {
   return lines.join('\n');
 }
 
-function shorten(text: string): string {
-  return text.length > 80 ? `${text.slice(0, 80)}…` : text;
-}

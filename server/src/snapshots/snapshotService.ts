@@ -16,9 +16,13 @@ import { LIMITS } from '../archive/manifest';
 import { hasControlChars } from '../archive/paths';
 import { crashPoint } from '../crash';
 import type { Engine } from '../engine/engine';
+import { echo } from '../echo';
 import { BerthError, InvalidParamsError } from '../errors';
 import { nullLog, type Log } from '../log';
 import type { OperationContext } from '../operation';
+import type { UserOutputOptions } from '../output/userOutput';
+import { fsErrorMessage } from '../state/fsErrors';
+import { entryCount, stateDirWritable } from '../state/folderChecks';
 import type { WorkloadService } from '../workloads/workloadService';
 import { adoptObject } from './adopt';
 import { captureSnapshot } from './capture';
@@ -55,12 +59,29 @@ export class SnapshotService {
     return new SnapshotStore(this.host.stateDir, (why) => this.log.warn(why));
   }
 
-  /** The startup sweep (see recovery.ts); never throws. */
+  /**
+   * The startup sweep (see recovery.ts); never throws. On a state directory that takes no
+   * writes (read-only, or not ours to write) it is skipped: it must create lock files before it
+   * touches anything, and what it would do (resume a workload and delete its journal, delete
+   * temp folders) could not be recorded; resuming a workload without deleting its journal would
+   * resume it again on the next run, over a pause the user may have made since. Skipping is
+   * safe for the reads that follow (list, verify): they take no lock, because records, manifests
+   * and seals are only ever replaced by rename or written once, so a reader never sees half a
+   * file. What waits for recovery is reported.
+   */
   async recover(): Promise<SnapshotRecoveryReport | undefined> {
+    const store = this.store();
     try {
-      return await recoverSnapshots(this.store(), () => this.host.engine(), this.log);
+      if (!(await stateDirWritable(this.host.stateDir))) {
+        const waiting = (await entryCount(store.layout.quiesce)) + (await entryCount(store.layout.tmp));
+        if (waiting > 0) {
+          this.log.warn(l10n.t('The state directory {0} is read-only: start-up recovery of snapshots was skipped, and {1} item(s) of interrupted captures wait for it. Make the folder writable and run "berth recover".', echo(this.host.stateDir), waiting));
+        }
+        return undefined;
+      }
+      return await recoverSnapshots(store, () => this.host.engine(), this.log);
     } catch (error) {
-      this.log.warn(l10n.t('Snapshot recovery did not finish: {0}', (error as Error).message));
+      this.log.warn(l10n.t('Snapshot recovery did not finish: {0}', fsErrorMessage(error, this.host.stateDir)));
       return undefined;
     }
   }
@@ -144,11 +165,12 @@ export class SnapshotService {
     return this.infos(store, updated);
   }
 
-  async export(ref: SnapshotRef, file: string, ctx: OperationContext): Promise<ExportSnapshotResult> {
+  /** `output.stdout`: where `-` writes (the CLI); the backend has none. */
+  async export(ref: SnapshotRef, file: string, ctx: OperationContext, output: UserOutputOptions = {}): Promise<ExportSnapshotResult> {
     const store = this.store();
     // Several records of the same content: the newest one's metadata goes into the file.
     const [record] = await this.resolve(store, ref, 'content');
-    return exportSnapshot(store, record as CatalogRecord, file, ctx);
+    return exportSnapshot(store, record as CatalogRecord, file, ctx, output);
   }
 
   async import(file: string, ctx: OperationContext): Promise<ImportSnapshotResult> {

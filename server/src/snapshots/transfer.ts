@@ -1,24 +1,24 @@
 // Export and import of the portable file: one gzip tar, manifest.json first, then 0/, 1/, ….
 //
-// Export steps: export.write (temp file beside the destination) → export.commit (rename).
+// Export steps: export.write (temp file beside the destination, output/userOutput.ts) →
+// export.commit (rename). A device or FIFO is written to directly; `-` is standard output.
 // Import steps: import.scan (pass 1: the whole file checked, nothing written) → import.write
 // (pass 2: re-read, re-checked and re-encoded into a store temp directory) → import.commit
 // (object renamed into place) → import.catalog (record written).
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { constants, createReadStream } from 'node:fs';
-import { open, rename, rm, stat, type FileHandle } from 'node:fs/promises';
-import { basename, dirname, isAbsolute, join } from 'node:path';
+import { open, rm, stat } from 'node:fs/promises';
+import { basename, isAbsolute, join } from 'node:path';
 import * as l10n from '@vscode/l10n';
 import type { ExportSnapshotResult } from '../../../protocol/src';
 import { SnapshotDataWriter } from '../archive/dataWriter';
 import { manifestJson, parseManifestJson, type SnapshotManifest } from '../archive/manifest';
-import { writeAll } from '../archive/parallelGzip';
 import { manifestMember } from '../archive/portable';
 import { restoreProblem } from '../archive/restorable';
 import { readSnapshotArchive } from '../archive/snapshotReader';
 import { crashPoint } from '../crash';
 import { CancelledError, InvalidParamsError, NotFoundError, OperationFailedError, RejectedError } from '../errors';
-import { fsyncDir } from '../state/atomicFile';
+import { openOutput, resolveOutput, type UserOutputOptions } from '../output/userOutput';
 import { throwIfCancelled, type OperationContext } from '../operation';
 import type { CatalogRecord } from './catalog';
 import { formatBytes } from './format';
@@ -28,52 +28,46 @@ import { OBJECT_FILES } from './layout';
 import type { Seal, SnapshotStore } from './store';
 import { loadSealedManifest } from './verify';
 
-export async function exportSnapshot(store: SnapshotStore, record: CatalogRecord, file: string, ctx: OperationContext): Promise<ExportSnapshotResult> {
-  if (!isAbsolute(file)) throw new InvalidParamsError(l10n.t('The export file must be an absolute path, not "{0}".', file));
+export async function exportSnapshot(store: SnapshotStore, record: CatalogRecord, file: string, ctx: OperationContext, output: UserOutputOptions = {}): Promise<ExportSnapshotResult> {
+  if (file !== '-' && !isAbsolute(file)) throw new InvalidParamsError(l10n.t('The export file must be an absolute path, not "{0}".', file));
+  // Checked before anything is read: a folder, a block device or a dangling link is refused, a
+  // device or FIFO is written to and never replaced, a regular file is replaced whole.
+  const target = await resolveOutput(file, output);
   const { seal, manifest } = await loadSealedManifest(store, record.id);
   const text = manifestJson(exportManifest(manifest, record));
   // The exported manifest must pass the same validation an import applies.
   parseManifestJson(text);
   const head = await manifestMember(text, Math.floor(Date.parse(record.capturedAt) / 1000));
-  const temp = join(dirname(file), `.${basename(file)}.${randomBytes(6).toString('hex')}.berth-tmp`);
-  let handle: FileHandle;
-  try {
-    handle = await open(temp, constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY, 0o644);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new NotFoundError(l10n.t('The folder {0} does not exist.', dirname(file)));
-    throw error;
-  }
+  const out = await openOutput(target, { ...output, mode: 0o644 });
   const whole = createHash('sha256');
   let position = 0;
   try {
-    try {
-      await writeAll(handle, head, 0);
-      whole.update(head);
-      position = head.length;
-      const data = createHash('sha256');
-      for await (const chunk of createReadStream(join(store.objectDir(record.id), OBJECT_FILES.data), { highWaterMark: 1024 * 1024, signal: ctx.signal })) {
-        const buffer = chunk as Buffer;
-        await writeAll(handle, buffer, position);
-        data.update(buffer);
-        whole.update(buffer);
-        position += buffer.length;
-        ctx.progress.report(l10n.t('Exporting {0}: {1} of {2}', record.id.slice(0, 12), formatBytes(position - head.length), formatBytes(seal.dataBytes)), Math.round(((position - head.length) / Math.max(1, seal.dataBytes)) * 100));
-      }
-      // Never hand out damaged data: the copy must match the seal taken at capture.
-      if (data.digest('hex') !== seal.dataSha256 || position - head.length !== seal.dataBytes) {
-        throw new OperationFailedError(l10n.t('The stored data of snapshot {0} is damaged; run "berth snapshots verify {0}".', record.id.slice(0, 12)), { path: OBJECT_FILES.data });
-      }
-      await handle.sync();
-    } finally {
-      await handle.close();
+    await out.write(head);
+    whole.update(head);
+    position = head.length;
+    const data = createHash('sha256');
+    for await (const chunk of createReadStream(join(store.objectDir(record.id), OBJECT_FILES.data), { highWaterMark: 1024 * 1024, signal: ctx.signal })) {
+      const buffer = chunk as Buffer;
+      await out.write(buffer);
+      data.update(buffer);
+      whole.update(buffer);
+      position += buffer.length;
+      ctx.progress.report(l10n.t('Exporting {0}: {1} of {2}', record.id.slice(0, 12), formatBytes(position - head.length), formatBytes(seal.dataBytes)), Math.round(((position - head.length) / Math.max(1, seal.dataBytes)) * 100));
     }
-    crashPoint('export.write');
-    throwIfCancelled(ctx.signal);
-    await rename(temp, file);
-    await fsyncDir(dirname(file));
+    // Never hand out damaged data: the copy must match the seal taken at capture. (A device or
+    // FIFO has already received the bytes; the error and the broken gzip trailer tell its reader.)
+    if (data.digest('hex') !== seal.dataSha256 || position - head.length !== seal.dataBytes) {
+      throw new OperationFailedError(l10n.t('The stored data of snapshot {0} is damaged; run "berth snapshots verify {0}".', record.id.slice(0, 12)), { path: OBJECT_FILES.data });
+    }
+    await out.commit({
+      beforeReplace: () => {
+        crashPoint('export.write');
+        throwIfCancelled(ctx.signal);
+      },
+    });
     crashPoint('export.commit');
   } catch (error) {
-    await rm(temp, { force: true });
+    await out.abort();
     throw ctx.signal.aborted ? new CancelledError() : error;
   }
   return { file, bytes: position, sha256: whole.digest('hex') };

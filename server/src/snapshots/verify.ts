@@ -8,6 +8,7 @@ import { restoreProblem } from '../archive/restorable';
 import { readSnapshotArchive } from '../archive/snapshotReader';
 import { BerthError, CancelledError, OperationFailedError } from '../errors';
 import type { OperationContext } from '../operation';
+import { fsErrorMessage } from '../state/fsErrors';
 import { formatBytes } from './format';
 import { sha256Hex } from './hashing';
 import { OBJECT_FILES } from './layout';
@@ -34,11 +35,17 @@ export async function verifyObject(store: SnapshotStore, id: string, ctx: Operat
     const path = error.extra.path;
     result = { id, ok: false, files: 0, bytes: 0, failure: { message: error.message, ...(path ? { path } : {}) } };
   }
-  await store.writeVerifiedState(id, {
-    state: result.ok ? 'ok' : 'failed',
-    at: new Date().toISOString(),
-    ...(result.failure ? { message: result.failure.message, ...(result.failure.path ? { path: result.failure.path } : {}) } : {}),
-  });
+  try {
+    await store.writeVerifiedState(id, {
+      state: result.ok ? 'ok' : 'failed',
+      at: new Date().toISOString(),
+      ...(result.failure ? { message: result.failure.message, ...(result.failure.path ? { path: result.failure.path } : {}) } : {}),
+    });
+  } catch (error) {
+    // The record only feeds the view's "verified" column: a read-only or full state directory
+    // must not turn a completed check of intact data into a failure.
+    return { ...result, warnings: [l10n.t('The result could not be recorded: {0}', fsErrorMessage(error, store.stateDir))] };
+  }
   return result;
 }
 

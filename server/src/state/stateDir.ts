@@ -1,6 +1,7 @@
 import * as l10n from '@vscode/l10n';
 import { homedir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
+import { echo } from '../echo';
 import { RejectedError } from '../errors';
 
 /**
@@ -20,7 +21,7 @@ export function resolveStateDir(setting: string | undefined, env: NodeJS.Process
 
 function checked(dir: string, from: string): string {
   if (!isAbsolute(dir)) {
-    throw new RejectedError(l10n.t('The state directory from {0} must be an absolute path, not "{1}".', from, dir), { path: dir });
+    throw new RejectedError(l10n.t('The state directory from {0} must be an absolute path, not "{1}".', from, echo(dir)), { path: dir });
   }
   return resolve(dir);
 }

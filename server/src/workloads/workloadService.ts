@@ -1,5 +1,6 @@
 import * as l10n from '@vscode/l10n';
 import type { Workload, WorkloadLogsResult, VolumeUsage } from '../../../protocol/src';
+import { echo } from '../echo';
 import type { Engine } from '../engine/engine';
 import { NotFoundError, RejectedError } from '../errors';
 import type { OperationContext } from '../operation';
@@ -30,10 +31,10 @@ export class WorkloadService {
       const byPrefix = workloads.filter((w) => w.id.startsWith(ref));
       if (byPrefix.length === 1 && byPrefix[0]) return byPrefix[0];
       if (byPrefix.length > 1) {
-        throw new RejectedError(l10n.t('"{0}" matches {1} containers; give more of the ID.', ref, byPrefix.length));
+        throw new RejectedError(l10n.t('"{0}" matches {1} containers; give more of the ID.', echo(ref), byPrefix.length));
       }
     }
-    throw new NotFoundError(l10n.t('No workload named "{0}". Run "berth workloads list" to see the names.', ref));
+    throw new NotFoundError(l10n.t('No workload named "{0}". Run "berth workloads list" to see the names.', echo(ref)));
   }
 
   async start(ref: string, ctx: OperationContext): Promise<Workload> {

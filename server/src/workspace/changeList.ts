@@ -1,6 +1,11 @@
 import type { WorkspaceChangedFile, WorkspaceChangeStatus } from '../../../protocol/src';
 
 const STATUS: Readonly<Record<string, WorkspaceChangeStatus>> = { A: 'added', M: 'modified', D: 'deleted', T: 'typeChanged' };
+const MODE = /^[0-7]{6}$/;
+const OBJECT_ID = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/;
+/** With --no-renames: added, deleted, modified, type change, unmerged, unknown. */
+const STATUS_LETTER = /^[ADMTUX]$/;
+const COUNT = /^(?:\d{1,15}|-)$/;
 
 /**
  * Parses `git diff --raw --numstat -z --no-renames` output: first one raw record per file
@@ -15,7 +20,12 @@ export function parseChangeList(list: Buffer): WorkspaceChangedFile[] {
   while (i < tokens.length && tokens[i]?.startsWith(':')) {
     const raw = (tokens[i] ?? '').slice(1).split(' ');
     const path = tokens[i + 1];
-    if (raw.length !== 5 || path === undefined) throw new Error(`unexpected raw diff record "${tokens[i] ?? ''}"`);
+    // The list may come from a container's output: every field is checked before anything uses
+    // it (object IDs become file names on this machine, modes decide how a file is shown).
+    const [oldMode = '', newMode = '', oldBlob = '', newBlob = '', letter = ''] = raw;
+    if (raw.length !== 5 || path === undefined || path === '' || !MODE.test(oldMode) || !MODE.test(newMode) || !OBJECT_ID.test(oldBlob) || !OBJECT_ID.test(newBlob) || !STATUS_LETTER.test(letter)) {
+      throw new Error(`unexpected raw diff record "${(tokens[i] ?? '').slice(0, 200)}"`);
+    }
     files.push({ path, raw });
     i += 2;
   }
@@ -24,9 +34,10 @@ export function parseChangeList(list: Buffer): WorkspaceChangedFile[] {
     const record = tokens[i] ?? '';
     const first = record.indexOf('\t');
     const second = record.indexOf('\t', first + 1);
-    if (first < 0 || second < 0) throw new Error(`unexpected numstat record "${record}"`);
+    if (first < 0 || second < 0) throw new Error(`unexpected numstat record "${record.slice(0, 200)}"`);
     const added = record.slice(0, first);
     const deleted = record.slice(first + 1, second);
+    if (!COUNT.test(added) || !COUNT.test(deleted) || (added === '-') !== (deleted === '-')) throw new Error(`unexpected numstat record "${record.slice(0, 200)}"`);
     const path = record.slice(second + 1);
     if (added === '-' && deleted === '-') counts.set(path, { binary: true });
     else counts.set(path, { binary: false, additions: Number(added), deletions: Number(deleted) });

@@ -11,7 +11,7 @@ import type { OperationContext } from '../operation';
 import { CANCEL_SCRIPT, exportArgv } from './exportScript';
 import type { ExportOutputParser } from './exportOutput';
 import { isolatedGitEnv, runLocal } from './localProcess';
-import { sanitizeRepoCopy } from './repoCopy';
+import { prepareRepoCopy } from './repoCopy';
 
 export interface DiffArgs {
   readonly repo: string;
@@ -24,6 +24,8 @@ export interface DiffRun {
   readonly exitCode: number;
   readonly stderr: string;
   readonly warnings: readonly string[];
+  /** (fallback) objects/info/alternates was dropped, so objects the repo borrowed are missing. */
+  readonly droppedAlternates?: boolean;
 }
 
 const CONTAINER_TEMP_ROOT = '/tmp';
@@ -108,14 +110,14 @@ export async function diffOnCopy(
       if (error instanceof IncompleteExtractionError) throw new OperationFailedError(l10n.t('Copying the repo out of the container failed: {0}', error.message), { path: error.path, step: 'copy-out' });
       throw error;
     }
-    const warnings = await sanitizeRepoCopy(repo, home);
+    const prepared = await prepareRepoCopy(repo, containerPath, work, home);
     ctx.progress.report(l10n.t('Computing the changes with this machine\'s git'));
-    const env = isolatedGitEnv(home);
-    const result = await runLocal('sh', exportArgv({ ...args, repo, tempRoot: home }).slice(1), { env, stdout: parser, signal: ctx.signal, maxOutputBytes: 1024 * 1024 });
+    const env = isolatedGitEnv(home, process.env, work);
+    const result = await runLocal('sh', exportArgv({ ...args, repo, tempRoot: home }).slice(1), { cwd: home, env, stdout: parser, signal: ctx.signal, maxOutputBytes: 1024 * 1024 });
     if (result.exitCode === 0 && options.keepBaseBlobsIn && options.files) {
       await keepBaseBlobs(repo, env, options.files(), options.keepBaseBlobsIn);
     }
-    return { exitCode: result.exitCode, stderr: result.stderr, warnings };
+    return { exitCode: result.exitCode, stderr: result.stderr, warnings: prepared.warnings, droppedAlternates: prepared.droppedAlternates };
   } finally {
     await rm(work, { recursive: true, force: true });
   }
@@ -126,7 +128,8 @@ async function keepBaseBlobs(repo: string, env: NodeJS.ProcessEnv, files: readon
   await mkdir(dir, { recursive: true });
   let total = 0;
   for (const file of files) {
-    if (file.binary || /^0+$/.test(file.oldBlob) || !['100644', '100755', '120000'].includes(file.oldMode)) continue;
+    // The ID becomes a file name here: only a well-formed object ID is used.
+    if (file.binary || !/^(?:[0-9a-f]{40}|[0-9a-f]{64})$/.test(file.oldBlob) || /^0+$/.test(file.oldBlob) || !['100644', '100755', '120000'].includes(file.oldMode)) continue;
     const blob = await runLocal('git', ['cat-file', 'blob', file.oldBlob], { cwd: repo, env, maxOutputBytes: MAX_BLOB + 1 });
     if (blob.exitCode !== 0 || blob.stdout.length > MAX_BLOB || total + blob.stdout.length > MAX_BLOBS_TOTAL) continue;
     total += blob.stdout.length;

@@ -10,6 +10,8 @@ export interface ExportHeader {
   readonly warnings: readonly string[];
   /** The raw bytes of `git diff --raw --numstat -z`. */
   readonly list: Buffer;
+  /** The raw bytes of `git diff --raw -z` for submodules whose work tree has changes. */
+  readonly dirty: Buffer;
 }
 
 const MAX_HEADER = 64 * 1024;
@@ -23,9 +25,11 @@ const OBJECT_ID = /^[0-9a-f]{40}([0-9a-f]{24})?$/;
  * decides what went wrong (a missing `sh` prints the engine's message instead of a header).
  */
 export class ExportOutputParser extends Writable {
-  private state: 'header' | 'list' | 'marker' | 'patch' | 'invalid' = 'header';
+  private state: 'header' | 'dirty' | 'list' | 'marker' | 'patch' | 'invalid' = 'header';
   private buffered: Buffer = Buffer.alloc(0);
   private listSize = 0;
+  private dirtySize = 0;
+  private dirty: Buffer = Buffer.alloc(0);
   private readonly fields = new Map<string, string>();
   private readonly warnings: string[] = [];
   private list: Buffer = Buffer.alloc(0);
@@ -107,6 +111,13 @@ export class ExportOutputParser extends Writable {
         if (!this.headerLine(line)) return;
         continue;
       }
+      if (this.state === 'dirty') {
+        if (this.buffered.length < this.dirtySize) return;
+        this.dirty = Buffer.from(this.buffered.subarray(0, this.dirtySize));
+        this.buffered = this.buffered.subarray(this.dirtySize);
+        this.state = 'header';
+        continue;
+      }
       if (this.state === 'list') {
         if (this.buffered.length < this.listSize) return;
         this.list = Buffer.from(this.buffered.subarray(0, this.listSize));
@@ -134,9 +145,19 @@ export class ExportOutputParser extends Writable {
       this.warnings.push(value);
       return true;
     }
+    if (key === 'dirty') {
+      const size = Number(value);
+      if (!/^\d+$/.test(value) || size > MAX_LIST) {
+        this.invalid(`bad dirty size "${value.slice(0, 40)}"`);
+        return false;
+      }
+      this.dirtySize = size;
+      this.state = 'dirty';
+      return true;
+    }
     if (key === 'list') {
       const size = Number(value);
-      if (!Number.isInteger(size) || size < 0 || size > MAX_LIST) {
+      if (!/^\d+$/.test(value) || size > MAX_LIST) {
         this.invalid(`bad list size "${value}"`);
         return false;
       }
@@ -164,6 +185,7 @@ export class ExportOutputParser extends Writable {
       head: head && OBJECT_ID.test(head) ? head : undefined,
       warnings: this.warnings,
       list: this.list,
+      dirty: this.dirty,
     };
     this.state = 'patch';
   }

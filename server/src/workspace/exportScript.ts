@@ -25,8 +25,9 @@
  * Output on stdout, framed so one exec carries everything:
  *   BERTH-EXPORT 1
  *   base <id>            source <import|head|explicit|empty>      record <container|state|->
- *   head <id|->          warn <token> <id>   (zero or more)       list <byte count>
- *   <`git diff --raw --numstat -z` bytes>
+ *   head <id|->          warn <token> <id|->   (zero or more)
+ *   dirty <byte count>   <`git diff --raw -z` bytes: submodules whose work tree has changes>
+ *   list <byte count>    <`git diff --cached --raw --numstat -z` bytes>
  *   patch
  *   <`git diff --binary` bytes until EOF>
  */
@@ -78,6 +79,9 @@ else
     source=import record=state
   elif base=$(verify HEAD); then
     source=head
+  elif git rev-parse -q --verify HEAD >/dev/null 2>&1; then
+    # HEAD names a commit the repo does not have: not an empty repo, a broken one.
+    exit 12
   else
     base=$(git hash-object -t tree /dev/null) || exit 8
     source=empty
@@ -100,12 +104,24 @@ echo $$ > "$tmp/pid" && mkdir -- "$tmp/objects" || exit 9
 case $idx in /*) ;; *) idx=$here/$idx ;; esac
 case $objects in /*) ;; *) objects=$here/$objects ;; esac
 if [ -f "$idx" ]; then
-  cp -- "$idx" "$tmp/index" || exit 9
+  # -p keeps the index's mtime, which git compares with its entries' to catch a file changed in
+  # the same second as the index was written ("racily clean"); a fresh mtime would hide it.
+  cp -p -- "$idx" "$tmp/index" || exit 9
 elif [ "$head" != - ]; then
   GIT_INDEX_FILE=$tmp/index git read-tree "$head" || exit 10
 fi
 export GIT_INDEX_FILE="$tmp/index" GIT_OBJECT_DIRECTORY="$tmp/objects" GIT_ALTERNATE_OBJECT_DIRECTORIES="$objects"
 run git -c core.splitIndex=false add -A || exit 10
+
+# Submodules (gitlinks): the patch records only which commit each is at, so changes inside one
+# would be lost without a word. List those whose work tree differs from that commit (uncommitted
+# or untracked files); git looks inside each (in the container with its git, on this machine
+# with the git dirs Berth built). Only when there are gitlinks: it stats the tree once more.
+: > "$tmp/dirty"
+unchecked=
+if git ls-files -s | grep -q '^160000 '; then
+  run git diff --raw -z --no-abbrev --no-ext-diff --no-textconv --ignore-submodules=none > "$tmp/dirty" 2>/dev/null || { : > "$tmp/dirty"; unchecked=1; }
+fi
 
 # Output options are pinned so that the patch does not depend on anyone's diff configuration.
 # (-U and --inter-hunk-context imply a patch, so only the patch run gets them.)
@@ -114,6 +130,9 @@ run git "$@" --raw --numstat -z "$base" > "$tmp/list" || exit 11
 size=$(wc -c < "$tmp/list") || exit 11
 printf 'BERTH-EXPORT 1\nbase %s\nsource %s\nrecord %s\nhead %s\n' "$base" "$source" "$record" "$head"
 if [ -n "$warn" ]; then printf 'warn %s\n' "$warn"; fi
+if [ -n "$unchecked" ]; then printf 'warn submodules-unchecked -\n'; fi
+printf 'dirty %d\n' "$(wc -c < "$tmp/dirty")"
+cat -- "$tmp/dirty"
 printf 'list %d\n' "$size"
 cat -- "$tmp/list"
 printf 'patch\n'
@@ -132,6 +151,8 @@ export const ExportExit = {
   TempDir: 9,
   StageFailed: 10,
   DiffFailed: 11,
+  /** HEAD names a commit that the repo does not have (objects borrowed from elsewhere, damage). */
+  BrokenHead: 12,
   /** The engine could not start `sh` (126: not executable, 127: not found). */
   NoShell126: 126,
   NoShell127: 127,

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
+import type { Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import * as l10n from '@vscode/l10n';
 import type { WorkspaceBaseSource, WorkspaceChangedFile, WorkspaceExportMethod } from '../../../protocol/src';
@@ -22,8 +22,8 @@ export interface ExportJob {
   readonly base?: string;
   /** The base recorded in Berth's state folder, when there is one. */
   readonly stateBase?: string;
-  /** Created or truncated; the caller renames or removes it. */
-  readonly patchFile: string;
+  /** Where the patch bytes go, already open; ended on success, destroyed on failure. */
+  readonly patch: Writable;
   /** For kept exports on the fallback path: where to save old sides for the diff view. */
   readonly keepBaseBlobsIn?: string;
 }
@@ -50,12 +50,7 @@ export interface ExportOutcome {
  *   write      – the patch in the caller's temp file, which the caller renames or removes.
  */
 export async function runExport(job: ExportJob, ctx: OperationContext): Promise<ExportOutcome> {
-  const out = createWriteStream(job.patchFile, { mode: 0o600 });
-  const opened = new Promise<void>((resolve, reject) => {
-    out.once('open', () => resolve());
-    out.once('error', reject);
-  });
-  await opened;
+  const out = job.patch;
   const warnings: string[] = [];
   const tempName = `berth-export.${randomBytes(8).toString('hex')}`;
   const args = { repo: job.repo, ...(job.base ? { base: job.base } : {}), ...(job.stateBase ? { stateBase: job.stateBase } : {}), tempName };
@@ -91,7 +86,7 @@ export async function runExport(job: ExportJob, ctx: OperationContext): Promise<
       const current = parser;
       run = await diffOnCopy(job.engine, job.containerId, job.repo, args, current, ctx, {
         ...(job.keepBaseBlobsIn ? { keepBaseBlobsIn: job.keepBaseBlobsIn } : {}),
-        files: () => (current.header ? parseChangeList(current.header.list) : []),
+        files: () => (current.header ? changeListOrNothing(current.header.list) : []),
       });
       warnings.push(...run.warnings);
       await endParser(parser);
@@ -112,7 +107,10 @@ function outcome(header: ExportHeader, method: WorkspaceExportMethod, patchBytes
   for (const warning of header.warnings) {
     const [kind, id] = warning.split(' ');
     if (kind === 'record-missing') warnings.push(l10n.t('The base recorded at import ({0}) is no longer in the repo.', id ?? '?'));
+    if (kind === 'submodules-unchecked') warnings.push(l10n.t('Berth could not check the submodules of {0} for changes inside them; such changes are not in this patch.', job.repo));
   }
+  const files = readChangeList(header.list, 'list');
+  warnings.push(...submoduleWarnings(files, readChangeList(header.dirty, 'dirty'), job.repo));
   if (baseSource === 'head') {
     warnings.push(
       header.source === 'empty'
@@ -126,10 +124,50 @@ function outcome(header: ExportHeader, method: WorkspaceExportMethod, patchBytes
     ...(header.record ? { baseRecord: header.record } : {}),
     ...(header.head ? { head: header.head } : {}),
     method,
-    files: parseChangeList(header.list),
+    files,
     patchBytes,
     warnings,
   };
+}
+
+/**
+ * A patch of a superproject records only which commit each submodule (gitlink) is at. Changes
+ * inside a submodule are therefore never in it; export says so, naming each one, rather than
+ * dropping them without a word. (Including them would need a second patch per submodule that
+ * `git apply` in the superproject could not apply; exporting the submodule on its own gives
+ * exactly that patch.)
+ */
+function submoduleWarnings(files: readonly WorkspaceChangedFile[], dirty: readonly WorkspaceChangedFile[], repo: string): string[] {
+  const warnings: string[] = [];
+  const isGitlink = (mode: string) => mode === '160000';
+  for (const file of dirty) {
+    if (!isGitlink(file.oldMode) && !isGitlink(file.newMode)) continue;
+    warnings.push(l10n.t('The submodule {0} has changes inside it (modified or untracked files) that are NOT in this patch. Export it on its own: --path {1}/{0}', file.path, repo));
+  }
+  for (const file of files) {
+    if (!isGitlink(file.newMode)) continue;
+    warnings.push(l10n.t('{0} is a submodule (a nested repository): the patch records only that it is at commit {1}, not its files or the commits inside it. Export it on its own: --path {2}/{0}', file.path, file.newBlob.slice(0, 12), repo));
+  }
+  return warnings;
+}
+
+function readChangeList(list: Buffer, what: 'list' | 'dirty'): WorkspaceChangedFile[] {
+  try {
+    return parseChangeList(list);
+  } catch (error) {
+    const why = (error as Error).message;
+    throw new OperationFailedError(
+      what === 'list' ? l10n.t('The list of changed files that the export produced cannot be read: {0}', why) : l10n.t('The list of changed submodules that the export produced cannot be read: {0}', why),
+    );
+  }
+}
+
+function changeListOrNothing(list: Buffer): WorkspaceChangedFile[] {
+  try {
+    return parseChangeList(list);
+  } catch {
+    return [];
+  }
 }
 
 /** Why the container path cannot be used, when the fallback should take over; else undefined. */
@@ -152,7 +190,16 @@ async function checkRun(job: ExportJob, run: DiffRun, parser: ExportOutputParser
   const step = method === 'container-git' ? 'diff' : 'diff-local';
   const stderr = run.stderr.trim().slice(0, 2000);
   if (run.exitCode === 0 && parser.header) return parser.header;
+  const needsObjects: number[] = [ExportExit.BadBase, ExportExit.BrokenHead, ExportExit.StageFailed, ExportExit.DiffFailed];
+  if (run.droppedAlternates && needsObjects.includes(run.exitCode)) {
+    throw new RejectedError(
+      l10n.t('{0} borrows objects from another repository in the container (objects/info/alternates). Berth does not follow that path on this machine, and the copy lacks objects the export needs. Install git in the container, or run "git repack -a -d" there and remove objects/info/alternates.', job.repo),
+      { path: job.repo, step },
+    );
+  }
   switch (run.exitCode) {
+    case ExportExit.BrokenHead:
+      throw new NotFoundError(l10n.t('HEAD of {0} names a commit that the repo does not have; the repo is damaged or borrows its objects from elsewhere.', job.repo), { path: job.repo, step });
     case ExportExit.PathMissing:
       throw new NotFoundError(l10n.t('There is no folder {0} in {1}. Import a repo there first, or name the repo with --path.', job.repo, job.workload), { path: job.repo, step });
     case ExportExit.NotRepo:

@@ -81,11 +81,15 @@ export function userGitEnv(base: NodeJS.ProcessEnv = process.env): NodeJS.Proces
 }
 
 /**
- * Environment for git on a repo copied out of a container: no system, global or XDG
- * configuration of this machine's user applies (their excludes, aliases or hooks settings have
- * nothing to do with the container's repo), and HOME points at an empty folder.
+ * Environment for git on a repo copied out of a container. No configuration of this machine
+ * applies (system, global, XDG: the user's excludes, aliases or hooks have nothing to do with
+ * the container's repo), and none of the container's either: the copy's git dirs are Berth's own
+ * (freshGitDir.ts), whose config pins fsmonitor, hooks, attributes, pager, editor, ssh and
+ * protocols off. Here: every GIT_* variable of this process is dropped, HOME and XDG_CONFIG_HOME
+ * point at an empty folder, the system attributes file is not read, git never prompts, and with
+ * `ceiling` it never looks for a repo above the copy.
  */
-export function isolatedGitEnv(home: string, base: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+export function isolatedGitEnv(home: string, base: NodeJS.ProcessEnv = process.env, ceiling?: string): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [key, value] of Object.entries(base)) if (!key.startsWith('GIT_')) env[key] = value;
   return {
@@ -94,7 +98,11 @@ export function isolatedGitEnv(home: string, base: NodeJS.ProcessEnv = process.e
     XDG_CONFIG_HOME: home,
     GIT_CONFIG_NOSYSTEM: '1',
     GIT_CONFIG_GLOBAL: '/dev/null',
+    GIT_ATTR_NOSYSTEM: '1',
     GIT_TERMINAL_PROMPT: '0',
+    GIT_PROTOCOL_FROM_USER: '0',
+    GIT_PAGER: 'cat',
+    ...(ceiling ? { GIT_CEILING_DIRECTORIES: ceiling } : {}),
     TMPDIR: home,
     LC_ALL: 'C',
   };

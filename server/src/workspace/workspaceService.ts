@@ -1,8 +1,7 @@
-import { randomBytes } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { mkdir, mkdtemp, rename, rm, stat } from 'node:fs/promises';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { basename, dirname, join } from 'node:path';
+import { isAbsolute, join } from 'node:path';
 import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 import * as l10n from '@vscode/l10n';
@@ -17,9 +16,9 @@ import type {
 import { crashPoint } from '../crash';
 import type { Engine } from '../engine/engine';
 import { BerthError, ConflictError, InvalidParamsError, NotFoundError, RejectedError } from '../errors';
-import { acquireLock } from '../locks';
+import { acquireLock, busyError, lockHolder } from '../locks';
 import type { OperationContext } from '../operation';
-import { TEMP_SUFFIX } from '../state/atomicFile';
+import { openOutput, resolveOutput, type OutputTarget, type OutputWriter, type UserOutputOptions } from '../output/userOutput';
 import type { WorkloadService } from '../workloads/workloadService';
 import { applyPatchToRepo } from './applyLocal';
 import { runExport } from './exportWorkspace';
@@ -49,14 +48,15 @@ export interface ExportRequest {
 }
 
 /**
- * Where the patch goes. `file`: written beside the target and renamed over it only when the
- * export succeeded. `stream`: written to a temp file first and copied to the stream after
- * success, so a failed export never leaves half a patch in a pipe. `keep`: kept in Berth's state
- * folder for the diff view (RPC). `discard`: only the summary is wanted.
+ * Where the patch goes. `file`: a path the user named (`-` is stdout), written through
+ * output/userOutput.ts: an absent or regular file gets the patch beside it and renamed over it
+ * only when the export succeeded; a device, a FIFO or stdout gets it copied from a temp file
+ * after success, so a failed export never leaves half a patch in a pipe; anything else is
+ * refused before the export starts. `keep`: kept in Berth's state folder for the diff view (RPC).
+ * `discard`: only the summary is wanted.
  */
 export type ExportDestination =
-  | { readonly kind: 'file'; readonly path: string }
-  | { readonly kind: 'stream'; readonly stream: Writable }
+  | { readonly kind: 'file'; readonly path: string; readonly stdout?: Writable }
   | { readonly kind: 'keep' }
   | { readonly kind: 'discard' };
 
@@ -88,23 +88,32 @@ export class WorkspaceService {
     const { path, source } = resolveRepoPath(request.path, workload.labels, request.defaultPath);
     const base = request.base === undefined ? undefined : validateRevision(request.base, l10n.t('The base'));
     const stateDir = this.stateDir();
+    const outputOptions = destination.kind === 'file' && destination.stdout ? { stdout: destination.stdout } : {};
+    // Refused before any work: a folder, a block device, a dangling link, `-` without a stdout.
+    const target = destination.kind === 'file' ? await resolveOutput(destination.path, outputOptions) : undefined;
     const lock = await acquireLock(stateDir, 'workspace', workload.identity.key, 'workspace export', { signal: ctx.signal });
     let scratch: string | undefined;
     let keptDir: string | undefined;
     let patchFile = '';
     let exportId: string | undefined;
+    let fileOutput: OutputWriter | undefined;
     try {
       const record = await readImportRecord(stateDir, workload.identity.key, path);
+      let patch: Writable;
       if (destination.kind === 'keep') {
         exportId = newExportId();
         keptDir = exportDir(stateDir, exportId);
         await mkdir(keptDir, { recursive: true, mode: 0o700 });
         patchFile = join(keptDir, PATCH_FILE);
-      } else if (destination.kind === 'file') {
-        patchFile = join(dirname(destination.path), `.${basename(destination.path)}.${randomBytes(6).toString('hex')}${TEMP_SUFFIX}`);
+        patch = await openFileStream(patchFile);
+      } else if (target?.kind === 'file') {
+        // The temp file beside the target; committed (renamed over it) only after success.
+        fileOutput = await openOutput(target, { mode: 0o600 });
+        patch = fileOutput.stream;
       } else {
         scratch = await mkdtemp(join(tmpdir(), 'berth-patch-'));
         patchFile = join(scratch, PATCH_FILE);
+        patch = await openFileStream(patchFile);
       }
       const outcome = await runExport(
         {
@@ -115,7 +124,7 @@ export class WorkspaceService {
           repo: path,
           ...(base ? { base } : {}),
           ...(record ? { stateBase: record.base } : {}),
-          patchFile,
+          patch,
           ...(keptDir ? { keepBaseBlobsIn: join(keptDir, 'base') } : {}),
         },
         ctx,
@@ -151,22 +160,30 @@ export class WorkspaceService {
           sections: assignSections(outcome.files, starts, size),
         });
         await sweepExports(stateDir, exportId).catch(() => undefined);
-      } else if (destination.kind === 'file') {
-        // The rename makes the file appear whole or not at all; an export is reproducible, so
-        // it is not fsynced for power loss.
-        await rename(patchFile, destination.path);
-      } else if (destination.kind === 'stream') {
-        await copyToStream(patchFile, destination.stream);
+      } else if (fileOutput) {
+        // fsync, rename over the target, fsync its folder: the patch appears whole or not at all.
+        await fileOutput.commit();
+      } else if (target) {
+        await copyToOutput(patchFile, target, outputOptions);
       }
       return result;
     } catch (error) {
       if (keptDir) await rm(keptDir, { recursive: true, force: true });
-      if (destination.kind === 'file' && patchFile) await rm(patchFile, { force: true }).catch(() => undefined);
+      await fileOutput?.abort();
       throw error;
     } finally {
       if (scratch) await rm(scratch, { recursive: true, force: true });
       await lock.release();
     }
+  }
+
+  /** Copies a kept export's patch to a path the user named (the diff view's Save Patch…). */
+  async savePatch(exportId: string, file: string): Promise<{ readonly file: string; readonly bytes: number }> {
+    await this.exportRecord(exportId);
+    if (!isAbsolute(file)) throw new InvalidParamsError(l10n.t('The file to save the patch to must be an absolute path, not "{0}".', file));
+    const target = await resolveOutput(file);
+    const bytes = await copyToOutput(join(exportDir(this.stateDir(), exportId), PATCH_FILE), target, {});
+    return { file, bytes };
   }
 
   async import(request: ImportRequest, ctx: OperationContext): Promise<WorkspaceImportResult> {
@@ -178,14 +195,14 @@ export class WorkspaceService {
     const from = request.from === undefined ? undefined : validateRevision(request.from, '--from');
     const workload = await this.workloads.resolve(request.workload, ctx.signal);
     const { path, source } = resolveRepoPath(request.path, workload.labels, request.defaultPath);
-    this.requireRunning(workload);
+    const stateDir = this.stateDir();
+    await this.requireRunning(stateDir, workload);
     const env = userGitEnv();
     const local = await inspectLocalRepo(request.dir, env);
     if (branch) await checkNewBranch(local, branch, env);
     const fromCommit = from ? await resolveLocalCommit(local, from, env) : undefined;
     ctx.progress.report(l10n.t('Listing the files of {0}', local.dir));
     const entries = await importEntries(local, mode, env);
-    const stateDir = this.stateDir();
     const lock = await acquireLock(stateDir, 'workspace', workload.identity.key, 'workspace import', { signal: ctx.signal });
     try {
       const outcome = await runImport(
@@ -271,16 +288,41 @@ export class WorkspaceService {
     return record;
   }
 
-  private requireRunning(workload: Workload): void {
-    if (workload.state !== 'running') {
-      throw new ConflictError(l10n.t('{0} is {1}; start it first, because import runs commands in it.', workload.name, workload.state));
-    }
+  /**
+   * Import runs commands in the workload, so it must be running. When it is not and another
+   * Berth operation holds the workload (a capture pauses it, a restore stops it), that is BUSY
+   * naming the holder, not "start it first": starting or unpausing it under that operation would
+   * break it (a capture's snapshot would be inconsistent). The workspace lock itself stays apart
+   * from the workload lock: a running workload is imported into whatever else runs.
+   */
+  private async requireRunning(stateDir: string, workload: Workload): Promise<void> {
+    if (workload.state === 'running') return;
+    const holder = await lockHolder(stateDir, 'workload', workload.identity.key);
+    if (holder) throw busyError(workload.identity.key, holder);
+    throw new ConflictError(l10n.t('{0} is {1}; start it first, because import runs commands in it.', workload.name, workload.state));
   }
 }
 
-/** Copies a file into a stream that stays open (stdout), honouring backpressure. */
-async function copyToStream(file: string, stream: Writable): Promise<void> {
-  for await (const chunk of createReadStream(file) as AsyncIterable<Buffer>) {
-    if (!stream.write(chunk)) await once(stream, 'drain');
+/** A write stream on a file of Berth's own, open (or failed) before it is used. */
+async function openFileStream(path: string): Promise<Writable> {
+  const out = createWriteStream(path, { mode: 0o600 });
+  await once(out, 'open');
+  return out;
+}
+
+/** Copies a finished patch to a user-named output; returns the bytes written. */
+async function copyToOutput(file: string, target: OutputTarget, options: UserOutputOptions): Promise<number> {
+  const out = await openOutput(target, { ...options, mode: 0o600 });
+  let bytes = 0;
+  try {
+    for await (const chunk of createReadStream(file) as AsyncIterable<Buffer>) {
+      await out.write(chunk);
+      bytes += chunk.length;
+    }
+    await out.commit();
+  } catch (error) {
+    await out.abort();
+    throw error;
   }
+  return bytes;
 }

@@ -15,6 +15,7 @@ import {
 } from 'vscode-jsonrpc/node';
 import { createConnection, InitializedNotification, InitializeRequest, type InitializeResult } from 'vscode-languageserver/node';
 import type { BerthInitializationOptions } from '../../../protocol/src';
+import { guardReader } from '../../../server/src/rpcGuard';
 import { startServer, type ServerHandle, type StartServerOptions } from '../../../server/src/server';
 
 export interface RpcPair {
@@ -46,7 +47,9 @@ export interface RpcPairOptions {
 export function startRpcPair(options: StartServerOptions = {}, pairOptions: RpcPairOptions = {}): RpcPair {
   const toServer = new PassThrough();
   const toClient = new PassThrough();
-  const server = startServer(createConnection(new StreamMessageReader(toServer), new StreamMessageWriter(toClient)), options);
+  // The same guard as the real process's transport (server/src/transport.ts).
+  const serverWriter = new StreamMessageWriter(toClient);
+  const server = startServer(createConnection(guardReader(new StreamMessageReader(toServer), serverWriter), serverWriter), options);
   // The client logs answers to raw frames as "unknown id"; they are expected here.
   const client = createMessageConnection(new StreamMessageReader(toClient), new StreamMessageWriter(toServer), quiet);
   client.listen();

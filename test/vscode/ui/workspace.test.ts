@@ -3,7 +3,7 @@
 // opens the changes in the multi-file diff view and offers Save Patch… and Apply.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Backend } from '../../../server/src/backend';
@@ -43,7 +43,7 @@ describe('Workspace export in VS Code', () => {
     rmSync(stateDir, { recursive: true, force: true });
   });
 
-  it('"Export Workspace Changes…" from the context menu opens the diff view and lists the changed files', async () => {
+  it('"Export Workspace Changes…" from the context menu opens the diff view and lists the changed files; Save Patch… writes the patch', async () => {
     const { page } = session!;
     const row = workloadRow(page, name);
     await waitUntil(`${name}'s row`, () => row.count(), (n) => n === 1);
@@ -92,6 +92,34 @@ describe('Workspace export in VS Code', () => {
     assert.equal(await toast.locator('.monaco-button', { hasText: 'Save Patch…' }).count(), 1);
     assert.equal(await toast.locator('.monaco-button', { hasText: 'Apply to Local Repository' }).count(), 1);
     await session!.screenshot('workspace-export');
+
+    // Save Patch…: the path typed in the save dialog is written by the backend's writer of
+    // user-named paths (berth/workspace/savePatch), whole.
+    const saved = join(tempDir('berth-ws-ui-save-'), 'changes.patch');
+    await toast.locator('.monaco-button', { hasText: 'Save Patch…' }).click();
+    const input = page.locator('.quick-input-widget .quick-input-box input');
+    await input.waitFor({ state: 'visible', timeout: UI_TIMEOUT_MS });
+    // The simple file dialog fills in its starting folder once it has listed it, replacing
+    // whatever was typed before: type the path until it stays, then accept it with OK.
+    const ok = page.locator('.quick-input-widget .monaco-button', { hasText: 'OK' });
+    const text = await waitUntil(
+      'the saved patch',
+      async () => {
+        if (await input.isVisible()) {
+          const value = await input.inputValue().catch(() => '');
+          if (value === '') return '';
+          if (value !== saved) await input.fill(saved).catch(() => undefined);
+          else await ok.click({ timeout: 5000 }).catch(() => undefined);
+        }
+        return existsSync(saved) ? readFileSync(saved, 'utf8') : '';
+      },
+      (t) => t.includes('diff --git a/src/app.txt b/src/app.txt'),
+    ).catch(async (error: unknown) => {
+      await session!.screenshot('workspace-save-failed');
+      throw new Error(`${(error as Error).message}\nBerth log:\n${await berthLog(page)}`);
+    });
+    assert.match(text, /diff --git a\/old\.txt b\/old\.txt\ndeleted file mode/);
+    assert.match(text, /GIT binary patch/);
   });
 });
 

@@ -11,6 +11,8 @@ export function verifySnapshot(ctx: Ctx) {
     const snapshot = await snapshotArgument(ctx, arg);
     if (!snapshot) return undefined;
     const result = await requestWithProgress(ctx, VerifySnapshotRequest.type, { id: snapshot.recordId, workload: snapshot.workload.key }, vscode.l10n.t('Verifying snapshot {0}', snapshotName(snapshot)));
+    // A read-only state directory cannot keep the result; the check itself still counts.
+    for (const w of result.warnings ?? []) ctx.log.warn(w);
     if (result.ok) {
       void vscode.window.showInformationMessage(vscode.l10n.t('Snapshot {0} is intact: {1} files checked, and its ID matches its content.', snapshotName(snapshot), result.files));
     } else {

@@ -45,6 +45,6 @@ async function offerActions(ctx: Ctx, result: WorkspaceExportResult): Promise<vo
   const message = [summary, ...result.warnings].join(' ');
   // Without a recorded base, commits made since the real base are missing: say so loudly.
   const choice = result.baseSource === 'head' ? await vscode.window.showWarningMessage(message, save, apply) : await vscode.window.showInformationMessage(message, save, apply);
-  if (choice === save) await savePatch(result).catch((error: unknown) => showOperationError(ctx, error));
+  if (choice === save) await savePatch(ctx, result).catch((error: unknown) => showOperationError(ctx, error));
   else if (choice === apply) await applyToLocalRepo(ctx, result);
 }

@@ -25,7 +25,11 @@ export class WorkloadPluginsItem extends vscode.TreeItem {
         ? vscode.l10n.t('from the label berth.plugins.root')
         : group.rootSource === 'setting'
           ? vscode.l10n.t('from the setting berth.plugins.root')
-          : vscode.l10n.t('the default');
+          : group.rootSource === 'environment'
+            ? vscode.l10n.t('from the environment variable BERTH_PLUGINS_ROOT')
+            : group.rootSource === 'request'
+              ? vscode.l10n.t('from the request')
+              : vscode.l10n.t('the default');
     this.tooltip = [
       vscode.l10n.t('Workload: {0} ({1})', group.workload.name, group.workload.identity.key),
       vscode.l10n.t('Plugin root: {0}, {1}', group.root, source),
