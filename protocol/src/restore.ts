@@ -66,6 +66,13 @@ export namespace RestorePreviewRequest {
   export const type = new RequestType<RestorePreviewParams, RestorePreviewResult, void>(method);
 }
 
+/** A moved-aside directory of old data that a restore kept, and why. */
+export interface KeptOldData {
+  /** Its path on the engine host. */
+  readonly path: string;
+  readonly reason: string;
+}
+
 export interface RestoreSnapshotResult {
   readonly workload: { readonly id: string; readonly name: string; readonly identity: WorkloadIdentity };
   readonly snapshot: string;
@@ -79,6 +86,11 @@ export interface RestoreSnapshotResult {
   readonly safetyPending?: string;
   /** Engine-host paths of moved-aside old data that is still kept (only with `safetyPending`). */
   readonly safetyCopies?: readonly string[];
+  /**
+   * Replaced data kept on the engine host for good (Berth never deletes it): the pre-restore
+   * snapshot does not hold all of it (a socket, a name the format cannot store). Also in `warnings`.
+   */
+  readonly keptAsides?: readonly KeptOldData[];
   readonly priorState: PriorRunState;
   /** The workload's state afterwards (`removed` when its container disappeared during the restore). */
   readonly finalState: string;
@@ -116,6 +128,8 @@ export interface RecoveredRestore {
   readonly restarted: boolean;
   /** The safety snapshot stored by recovery (or earlier by the restore itself). */
   readonly safetySnapshot?: string;
+  /** Replaced data kept on the engine host because the safety snapshot does not hold all of it. */
+  readonly keptAsides?: readonly KeptOldData[];
   /** Data found where a volume's old data belonged, written by someone else: kept at these host paths. */
   readonly conflicts: readonly string[];
   /** What recovery did beyond the usual, for the log (not a failure). */
