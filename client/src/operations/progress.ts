@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import * as vscode from 'vscode';
-import type { ProgressToken } from 'vscode-languageclient/node';
+import type { WithProgress } from '../../../protocol/src';
 
 /** Receives the backend's work-done progress of one operation, already in one shape. */
 export interface ProgressSink {
@@ -23,12 +23,14 @@ export function newWorkDoneToken(): string {
 }
 
 /**
- * The request's params with the token, in LSP's `WorkDoneProgressParams` shape. Only object
- * params can carry it; a request without params has no progress to follow.
+ * The request's params with the token, as the protocol's `WithProgress` mixin (LSP's
+ * `WorkDoneProgressParams`) has it. The backend takes a token on every request; only object
+ * params can carry one, so a request without params has no progress to follow.
  */
-export function withWorkDoneToken<P>(params: P, workDoneToken: ProgressToken): P {
+export function withWorkDoneToken<P>(params: P, workDoneToken: string): P {
   if (typeof params !== 'object' || params === null || Array.isArray(params)) return params;
-  return { ...params, workDoneToken };
+  const progress: WithProgress = { workDoneToken };
+  return { ...params, ...progress };
 }
 
 /**

@@ -20,7 +20,7 @@ import { isForward, journalIds, readJournal, removeJournal, setAsideCorrupt, wri
 import { finishInterruptedStop, startToPrior } from './runState';
 import { captureSafetyCopy, workloadOfJournal } from './safety';
 import { reachStep, type StepHooks } from './seams';
-import { openAgent, removeAsides, removeStages, settleVolumes } from './settle';
+import { keptMessage, openAgent, removeAsides, removeStages, settleVolumes } from './settle';
 
 export interface RecoveryDeps {
   readonly stateDir: string;
@@ -178,7 +178,13 @@ async function recoverOne(deps: RecoveryDeps, engine: Engine, journal: RestoreJo
       await reachStep('recover.cleanup', deps.hooks);
       journal.phase = 'cleanup';
       await writeJournal(deps.stateDir, journal);
-      result.problems.push(...(await removeAsides(agent, journal)), ...(await removeStages(agent, journal)));
+      const safety = await deps.store.readManifest(journal.safetySnapshotId).catch(() => undefined);
+      const asides = await removeAsides(agent, helper, journal, safety);
+      if (asides.kept.length > 0) {
+        result.keptAsides = asides.kept;
+        result.notes.push(...asides.kept.map(keptMessage));
+      }
+      result.problems.push(...asides.problems, ...(await removeStages(agent, journal)));
     } else {
       await reachStep('recover.cleanup', deps.hooks);
       result.problems.push(...(await removeStages(agent, journal)));
