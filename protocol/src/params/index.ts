@@ -14,6 +14,7 @@ import { RestorePreviewRequest, RestoreSnapshotRequest, RunRecoveryRequest, Star
 import { ServerInfoRequest } from '../server';
 import {
   AdoptSnapshotRequest,
+  CreateProjectSnapshotRequest,
   CreateSnapshotRequest,
   DeleteSnapshotRequest,
   ExportSnapshotRequest,
@@ -43,6 +44,7 @@ import { InstallPluginParams, ListPluginsParams, PluginRefParams, SweepPluginsPa
 import { RestorePreviewParams, RestoreSnapshotParams } from './restore';
 import {
   AdoptSnapshotParams,
+  CreateProjectSnapshotParams,
   CreateSnapshotParams,
   ExportSnapshotParams,
   ImportSnapshotParams,
@@ -92,6 +94,7 @@ export const requestParams = {
   [SweepPluginsRequest.method]: SweepPluginsParams,
   [ListSnapshotsRequest.method]: ListSnapshotsParams,
   [CreateSnapshotRequest.method]: CreateSnapshotParams,
+  [CreateProjectSnapshotRequest.method]: CreateProjectSnapshotParams,
   [VerifySnapshotRequest.method]: VerifySnapshotParams,
   [DeleteSnapshotRequest.method]: SnapshotRef,
   [PinSnapshotRequest.method]: PinSnapshotParams,
