@@ -1,5 +1,5 @@
 import * as l10n from '@vscode/l10n';
-import type { RemovePluginResult, RollbackPluginResult, SweepPluginsResult } from '../../../protocol/src';
+import type { PluginScriptStep, RemovePluginResult, RollbackPluginResult, SweepPluginsResult } from '../../../protocol/src';
 import { errorMessage } from '../errors';
 import type { OperationContext } from '../operation';
 import { lockRunningTarget, runAnywhere, type PluginDeps } from './context';
@@ -25,7 +25,7 @@ export interface SweepRequest {
   readonly allowHelper?: boolean;
 }
 
-const STEP_PERCENT: Readonly<Record<string, number>> = {
+const STEP_PERCENT: Readonly<Partial<Record<PluginScriptStep, number>>> = {
   'rollback.journal': 20,
   'rollback.aside': 40,
   'rollback.restore': 60,

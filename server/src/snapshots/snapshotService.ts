@@ -1,6 +1,7 @@
 import * as l10n from '@vscode/l10n';
 import type {
   CreateSnapshotParams,
+  DeleteStep,
   CreateSnapshotResult,
   DeleteSnapshotResult,
   ExportSnapshotResult,
@@ -8,6 +9,7 @@ import type {
   ListSnapshotsResult,
   OrphanSnapshotInfo,
   QuarantinedRecordInfo,
+  RetentionStep,
   SnapshotInfo,
   SnapshotRef,
   VerifySnapshotResult,
@@ -274,7 +276,7 @@ export class SnapshotService {
  * object is being deleted, so a crash at `step` (records gone, object not yet) is finished by
  * the next sweep instead of leaving an orphan. Returns the stored bytes freed.
  */
-async function removeRecords(store: SnapshotStore, doomed: readonly CatalogRecord[], step: string): Promise<number> {
+async function removeRecords(store: SnapshotStore, doomed: readonly CatalogRecord[], step: DeleteStep | RetentionStep): Promise<number> {
   if (doomed.length === 0) return 0;
   const gone = new Set(doomed.map((r) => `${r.workload.key}\0${r.recordId}`));
   const scan = await store.catalog.scan();
