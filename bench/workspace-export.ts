@@ -72,7 +72,7 @@ async function main(): Promise<void> {
   const image = await ensureGitImage(d);
   const stateDir = tempDir('berth-bench-state-');
   const env = { ...process.env, BERTH_STATE_DIR: stateDir };
-  const backend = new Backend({ stateDir }, env);
+  const backend = new Backend({ settings: { stateDir }, env });
   const work = tempDir('berth-bench-ws-');
   try {
     const local = join(work, 'repo');

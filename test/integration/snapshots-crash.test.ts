@@ -123,7 +123,7 @@ describe('capture crash at every named step, then the next start', () => {
       assert.deepEqual(new Set(objects), new Set(records.map((r) => r.id)), 'every object is in the catalog and every entry has its object');
       const listed = JSON.parse(next.stdout) as { snapshots: { id: string }[] };
       assert.equal(listed.snapshots.length, step === 'capture.catalog' ? 1 : 0, 'a snapshot is visible only once complete');
-      const backend = new Backend({}, { ...process.env, ...env });
+      const backend = new Backend({ settings: {}, env: { ...process.env, ...env } });
       for (const id of objects) assert.equal((await backend.snapshots.verify({ id }, detachedContext())).ok, true);
 
       // The dead process's lock is taken over: the next capture works.

@@ -40,7 +40,7 @@ function capture() {
 describe('workspace import against the real engine', () => {
   const stateDir = tempDir('berth-ws-state-');
   const env = { ...process.env, BERTH_STATE_DIR: stateDir };
-  const backend = new Backend({ stateDir }, env);
+  const backend = new Backend({ settings: { stateDir }, env });
   const localRepo = join(tempDir('berth-ws-local-'), 'repo');
   let base = '';
 

@@ -32,7 +32,7 @@ const noEngine = () => {
 };
 
 function backendAt(stateDir: string): Backend {
-  return new Backend({}, { DOCKER_HOST: NO_ENGINE, BERTH_STATE_DIR: stateDir });
+  return new Backend({ settings: {}, env: { DOCKER_HOST: NO_ENGINE, BERTH_STATE_DIR: stateDir } });
 }
 
 function berth(args: readonly string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }> {

@@ -21,11 +21,10 @@ export interface PluginHandlerHooks {
 /**
  * `berth/plugins/*`: list, install, rollback, remove, sweep. Long operations report progress by
  * step through the work-done token and stop on cancellation (install: until the archive has
- * been sent, which is before the swap). After each mutation, and after the start-up sweep
- * changed a workload, clients hear `berth/plugins/didChange`.
+ * been sent, which is before the swap). After each mutation clients hear `berth/plugins/didChange`
+ * (server.ts sends it too when the start-up sweep changed a workload).
  */
 export function registerPluginHandlers(connection: Connection, log: Log, backend: Backend, hooks: PluginHandlerHooks = {}): void {
-  backend.plugins.setLog(log);
   const options = (fields: readonly string[], title: string): RequestOptions => ({ fields, title, ...hooks });
   const changed = (workload: string) => notify(connection, PluginsChangedNotification.type, { workload });
   const common = (params: Params, method: string) => ({
@@ -120,10 +119,6 @@ export function registerPluginHandlers(connection: Connection, log: Log, backend
     },
     options(mutating, l10n.t('Sweeping plugin leftovers')),
   );
-
-  // The start-up sweep runs in the background: requests are served meanwhile, and a workload
-  // being swept answers BUSY like any other locked one.
-  setImmediate(() => void backend.plugins.sweepAtStartup(changed));
 }
 
 function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {

@@ -4,7 +4,8 @@
 import { hostname } from 'node:os';
 import type { Writable } from 'node:stream';
 import * as l10n from '@vscode/l10n';
-import type { Engine, ExecResult } from '../engine/engine';
+import type { Engine } from '../engine/engine';
+import type { ExecResult } from '../engine/exec';
 import { BerthError, OperationFailedError, RejectedError } from '../errors';
 import { currentOwner, ownerAlive, type Owner } from '../snapshots/liveness';
 import { HELPER_SCRIPT } from './helperScript';

@@ -4,7 +4,7 @@ import { echo } from '../echo';
 import type { Engine } from '../engine/engine';
 import { BerthError, ConflictError, NotFoundError } from '../errors';
 import { busyError, lockHolder } from '../locks';
-import { nullLog, type Log } from '../log';
+import type { Log } from '../log';
 import type { OperationContext } from '../operation';
 import { ownerAlive } from '../snapshots/liveness';
 import { loadCatalog } from '../snapshots/migration';
@@ -32,14 +32,14 @@ export interface RestoreHost {
 
 /** Restore and recovery, for the RPC handlers and the CLI. Holds no RPC or CLI types. */
 export class RestoreService {
-  /** Set by the process that owns the service (the backend's client log, the CLI's stderr). */
-  log: Log = nullLog;
   /** Fault-injection seams for tests; never set otherwise. */
   hooks: StepHooks | undefined;
-  /** The report of the sweep the backend ran at its start. */
-  startupReport: RecoveryReport | undefined;
 
-  constructor(private readonly host: RestoreHost, private readonly env: NodeJS.ProcessEnv = process.env) {}
+  constructor(
+    private readonly host: RestoreHost,
+    private readonly env: NodeJS.ProcessEnv,
+    private readonly log: Log,
+  ) {}
 
   private store(): SnapshotStore {
     return new SnapshotStore(this.host.stateDir, (why) => this.log.warn(why));

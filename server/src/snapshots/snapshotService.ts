@@ -20,7 +20,7 @@ import { crashPoint } from '../crash';
 import type { Engine } from '../engine/engine';
 import { echo } from '../echo';
 import { BerthError, InvalidParamsError } from '../errors';
-import { nullLog, type Log } from '../log';
+import type { Log } from '../log';
 import type { OperationContext } from '../operation';
 import type { UserOutputOptions } from '../output/userOutput';
 import { fsErrorMessage } from '../state/fsErrors';
@@ -52,10 +52,10 @@ export interface SnapshotHost {
 
 /** The snapshot operations the RPC handlers and the CLI call. Holds no RPC or CLI types. */
 export class SnapshotService {
-  /** Set by the process that owns the service (the backend's client log, the CLI's stderr). */
-  log: Log = nullLog;
-
-  constructor(private readonly host: SnapshotHost) {}
+  constructor(
+    private readonly host: SnapshotHost,
+    private readonly log: Log,
+  ) {}
 
   store(): SnapshotStore {
     return new SnapshotStore(this.host.stateDir, (why) => this.log.warn(why));
