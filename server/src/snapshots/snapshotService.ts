@@ -28,7 +28,7 @@ import { entryCount, stateDirWritable } from '../state/folderChecks';
 import type { WorkloadService } from '../workloads/workloadService';
 import { adoptObject } from './adopt';
 import { captureSnapshot } from './capture';
-import { CATALOG_SCHEMA_VERSION, manifestSummary, type CatalogRecord, type CatalogScan } from './catalog';
+import { CATALOG_SCHEMA_VERSION, manifestSummary, type CatalogRecord } from './catalog';
 import { commitSnapshot } from './commit';
 import { keyDigest } from './layout';
 import { loadCatalog } from './migration';
@@ -36,7 +36,7 @@ import { listQuarantine } from './quarantine';
 import { newRecordId } from './recordIds';
 import { recoverSnapshots, type SnapshotRecoveryReport } from './recovery';
 import { references } from './references';
-import { newestFirst, resolveRef, type ResolveMode } from './resolve';
+import { newestFirst, resolveSnapshot } from './resolve';
 import { selectForRemoval } from './retention';
 import { SnapshotStore } from './store';
 import { exportSnapshot, importFile } from './transfer';
@@ -138,14 +138,14 @@ export class SnapshotService {
 
   async verify(ref: SnapshotRef, ctx: OperationContext): Promise<VerifySnapshotResult> {
     const store = this.store();
-    const [record] = await this.resolve(store, ref, 'content');
+    const [record] = await resolveSnapshot(store, ref, 'content');
     return verifyObject(store, (record as CatalogRecord).id, ctx);
   }
 
   /** Removes one record; its object goes when nothing needs it any more. */
   async remove(ref: SnapshotRef): Promise<DeleteSnapshotResult> {
     const store = this.store();
-    const [target] = (await this.resolve(store, ref, 'record')) as [CatalogRecord];
+    const [target] = (await resolveSnapshot(store, ref, 'record')) as [CatalogRecord];
     return store.withLock('snapshot-delete', async () => {
       const current = (await store.catalog.scan(target.workload.key)).records.find((r) => r.recordId === target.recordId);
       if (!current) return { deleted: [], freedBytes: 0 };
@@ -156,7 +156,7 @@ export class SnapshotService {
 
   async pin(ref: SnapshotRef, pinned: boolean): Promise<SnapshotInfo[]> {
     const store = this.store();
-    const [target] = (await this.resolve(store, ref, 'record')) as [CatalogRecord];
+    const [target] = (await resolveSnapshot(store, ref, 'record')) as [CatalogRecord];
     const updated = await store.withLock('snapshot-pin', async () => {
       const current = (await store.catalog.scan(target.workload.key)).records.find((r) => r.recordId === target.recordId);
       if (!current) return [];
@@ -171,7 +171,7 @@ export class SnapshotService {
   async export(ref: SnapshotRef, file: string, ctx: OperationContext, output: UserOutputOptions = {}): Promise<ExportSnapshotResult> {
     const store = this.store();
     // Several records of the same content: the newest one's metadata goes into the file.
-    const [record] = await this.resolve(store, ref, 'content');
+    const [record] = await resolveSnapshot(store, ref, 'content');
     return exportSnapshot(store, record as CatalogRecord, file, ctx, output);
   }
 
@@ -228,19 +228,6 @@ export class SnapshotService {
       const doomed = selectForRemoval(await store.catalog.list(key), keep).filter((r) => r.recordId !== protect);
       await removeRecords(store, doomed, 'retention.records');
       return doomed.map((r) => r.recordId);
-    });
-  }
-
-  /** The records a reference names (see resolve.ts), the catalog migrated first if need be. */
-  private async resolve(store: SnapshotStore, ref: SnapshotRef, mode: ResolveMode): Promise<CatalogRecord[]> {
-    const catalog: CatalogScan = await loadCatalog(store);
-    const w = ref.workload;
-    const referenced = new Set(catalog.records.map((r) => r.id));
-    const orphans = (await store.objectIds()).filter((id) => !referenced.has(id));
-    return resolveRef(catalog.records, ref.id, {
-      mode,
-      orphans,
-      ...(w !== undefined ? { workload: (r: CatalogRecord) => r.workload.key === w || r.workload.key === `container:${w}` || r.workload.label === w } : {}),
     });
   }
 
