@@ -15,10 +15,10 @@ import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { Backend } from '../server/src/backend';
 import { detachedContext } from '../server/src/operation';
-import { shellCommand } from '../server/src/workspace/shell';
 import { cleanupTestObjects, createTestContainer, docker, uniqueName } from '../test/fixtures/docker';
 import { ensureGitImage } from '../test/fixtures/gitImage';
 import { git, tempDir, writeFiles } from '../test/fixtures/gitRepo';
+import { shellCommand } from '../test/fixtures/shell';
 import { median } from './lib/stats';
 
 const FILES = Number(process.env.BERTH_BENCH_FILES ?? 10_000);

@@ -70,16 +70,6 @@ export interface EngineInfo {
   readonly DockerRootDir: string;
 }
 
-export interface EngineEvent {
-  readonly Type?: string;
-  readonly Action?: string;
-  readonly status?: string;
-  readonly id?: string;
-  readonly time?: number;
-  readonly timeNano?: number;
-  readonly Actor?: { readonly ID?: string; readonly Attributes?: Readonly<Record<string, string>> };
-}
-
 export interface PathStat {
   readonly name: string;
   readonly size: number;
