@@ -82,7 +82,7 @@ export async function startHelper(
       if (imageSource === 'workload' && error instanceof BerthError && error.codeName === 'OperationFailed') {
         throw new RejectedError(
           l10n.t(
-            'Cannot run a helper container from the workload\'s image {0}: it probably has no /bin/sh ({1}). Set berth.helperImage (or BERTH_HELPER_IMAGE) to a local image with sh, find, stat, df, du, mv, rm, mkdir, sha256sum, xargs, cat and readlink. Nothing was changed.',
+            'Cannot run a helper container from the workload\'s image {0}: it probably has no /bin/sh ({1}). Set berth.helperImage (or BERTH_HELPER_IMAGE) to a local image with sh, find, stat, du, mv, rm, mkdir, sha256sum, xargs, cat, readlink, wc, printf and basename. Nothing was changed.',
             image,
             error.message,
           ),

@@ -166,6 +166,7 @@ function announce(ctx: Ctx, result: RestoreSnapshotResult, snapshot: SnapshotInf
   const parts = [vscode.l10n.t('Restored {0} from snapshot {1} (downtime {2} s).', name, snapshotName(snapshot), (result.downtimeMs / 1000).toFixed(1))];
   if (result.safetySnapshot) parts.push(vscode.l10n.t('The replaced data is kept as snapshot {0} (pre-restore).', result.safetySnapshot.slice(0, 12)));
   if (result.safetyPending) parts.push(vscode.l10n.t('The safety copy is not stored yet ({0}); the old data is kept on the engine host until recovery stores it.', result.safetyPending));
+  if (result.keptAsides?.length) parts.push(vscode.l10n.t('Replaced data that the pre-restore snapshot cannot hold was kept on the engine host at {0} (see the log for why).', result.keptAsides.map((k) => k.path).join(', ')));
   if (result.cancelRefused) parts.push(result.cancelRefused);
   for (const w of result.warnings) ctx.log.warn(w);
   const showSafety = vscode.l10n.t('Show Safety Snapshot');
