@@ -49,8 +49,8 @@ export interface StartupListener {
  * every service asks for it through `engine()`.
  */
 export class Backend {
-  readonly log: Log;
-  readonly engines: Engines;
+  private readonly log: Log;
+  private readonly engines: Engines;
   readonly workloads: WorkloadService;
   readonly workspace: WorkspaceService;
   readonly plugins: PluginService;
