@@ -1,4 +1,5 @@
 import { NotificationType, RequestType } from 'vscode-jsonrpc';
+import type { QuiesceMode } from './choices';
 import type { WorkloadIdentity } from './identity';
 import type {
   AdoptSnapshotParams,
@@ -26,9 +27,7 @@ export type {
   VerifySnapshotParams,
 } from './params/snapshots';
 
-/** How a workload is held still while its volumes are read (`berth.snapshots.quiesce`). */
-export const QUIESCE_MODES = ['pause', 'stop', 'none'] as const;
-export type QuiesceMode = (typeof QUIESCE_MODES)[number];
+export { QUIESCE_MODES, type QuiesceMode } from './choices';
 /**
  * What a snapshot records as used: the setting's mode, or `offline` when the workload was not
  * running (its data was already at rest, so nothing had to be done).

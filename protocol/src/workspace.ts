@@ -1,4 +1,5 @@
 import { RequestType } from 'vscode-jsonrpc';
+import type { WorkspaceImportMode } from './choices';
 import type {
   WorkspaceApplyParams,
   WorkspaceExportParams,
@@ -83,9 +84,7 @@ export namespace WorkspaceExportRequest {
   export const type = new RequestType<WorkspaceExportParams, WorkspaceExportResult, void>(method);
 }
 
-/** `tracked`: tracked files with their working-tree content plus `.git`; `full_copy`: everything under the folder. */
-export const WORKSPACE_IMPORT_MODES = ['tracked', 'full_copy'] as const;
-export type WorkspaceImportMode = (typeof WORKSPACE_IMPORT_MODES)[number];
+export { WORKSPACE_IMPORT_MODES, type WorkspaceImportMode } from './choices';
 
 export interface WorkspaceImportResult {
   readonly workload: string;

@@ -1,5 +1,5 @@
 import * as z from 'zod/mini';
-import { QUIESCE_MODES } from '../snapshots';
+import { QUIESCE_MODES } from '../choices';
 import { boundedInt, field, type SentParams } from './common';
 import { withProgress } from './progress';
 

@@ -1,5 +1,5 @@
 import * as z from 'zod/mini';
-import { WORKSPACE_IMPORT_MODES } from '../workspace';
+import { WORKSPACE_IMPORT_MODES } from '../choices';
 import { field, type SentParams } from './common';
 import { withProgress } from './progress';
 
