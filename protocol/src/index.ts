@@ -10,4 +10,5 @@ export * from './workspace';
 export * from './plugins';
 export * from './snapshots';
 export * from './restore';
+export * from './steps';
 export * from './hooks';
