@@ -12,3 +12,4 @@ export * from './snapshots';
 export * from './restore';
 export * from './steps';
 export * from './hooks';
+export * from './schedules';

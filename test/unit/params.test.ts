@@ -42,6 +42,7 @@ const samples: { readonly [M in RequestMethod]: SentParams<ParamsSchemaOf<M>> } 
   'berth/snapshots/adopt': { id: '0123456789ab' },
   'berth/snapshots/restorePreview': { workload: 'web', snapshot: '0123456789ab' },
   'berth/snapshots/restore': { workload: 'web', snapshot: '0123456789ab', confirm: '0'.repeat(64) },
+  'berth/schedules/list': undefined,
   'berth/recovery/run': undefined,
   'berth/recovery/startupReport': undefined,
   'berth/workspace/export': { workload: 'web', path: '/workspace', defaultPath: '/src', base: 'HEAD~1' },

@@ -11,6 +11,7 @@ import {
   SweepPluginsRequest,
 } from '../plugins';
 import { RestorePreviewRequest, RestoreSnapshotRequest, RunRecoveryRequest, StartupRecoveryRequest } from '../restore';
+import { ListSchedulesRequest } from '../schedules';
 import { ServerInfoRequest } from '../server';
 import {
   AdoptSnapshotRequest,
@@ -104,6 +105,7 @@ export const requestParams = {
   [AdoptSnapshotRequest.method]: AdoptSnapshotParams,
   [RestorePreviewRequest.method]: RestorePreviewParams,
   [RestoreSnapshotRequest.method]: RestoreSnapshotParams,
+  [ListSchedulesRequest.method]: NoParams,
   [RunRecoveryRequest.method]: NoParams,
   [StartupRecoveryRequest.method]: NoParams,
   [WorkspaceExportRequest.method]: WorkspaceExportParams,
