@@ -9,7 +9,7 @@
 import * as l10n from '@vscode/l10n';
 import type { HookEvent, HookOutcome } from '../../../protocol/src';
 import type { Engine } from '../engine/engine';
-import { OperationFailedError } from '../errors';
+import { CancelledError, OperationFailedError } from '../errors';
 import type { Log } from '../log';
 import type { WorkloadHooks } from './labels';
 import { outcomeText, runHook, type HookTarget } from './runner';
@@ -57,7 +57,11 @@ export class OperationHooks {
       if (!outcome) continue;
       this.outcomes.push(outcome);
       if (outcome.status === 'ok' || outcome.status === 'skipped') continue;
-      if (w.hooks.onError === 'continue' && outcome.status !== 'cancelled') {
+      if (outcome.status === 'cancelled') {
+        await this.post();
+        throw new CancelledError(l10n.t('The operation was cancelled while the {0} hook of {1} ran; the hook was stopped and nothing was touched.', this.events.pre, w.target.name));
+      }
+      if (w.hooks.onError === 'continue') {
         this.warnings.push(failureText(outcome, w, true));
         continue;
       }
