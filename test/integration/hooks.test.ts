@@ -29,7 +29,7 @@ async function state(name: string): Promise<{ running: boolean; paused: boolean 
 
 /** How many times the engine paused the container since `since` (seconds since the epoch). */
 function pauseEvents(name: string, since: number): number {
-  const out = execFileSync('docker', ['events', '--since', String(since), '--until', String(Math.ceil(Date.now() / 1000)), '--filter', `container=${name}`, '--filter', 'event=pause', '--format', '{{.Action}}'], { encoding: 'utf8' });
+  const out = execFileSync('docker', ['events', '--since', String(since), '--until', (Date.now() / 1000 + 1).toFixed(3), '--filter', `container=${name}`, '--filter', 'event=pause', '--format', '{{.Action}}'], { encoding: 'utf8' });
   return out.split('\n').filter((l) => l.trim() !== '').length;
 }
 
