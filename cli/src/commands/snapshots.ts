@@ -45,7 +45,7 @@ const list: CommandSpec<ListSnapshotsResult> = {
         s.id.slice(0, 12),
         s.workload.key,
         s.capturedAt.replace('T', ' ').replace(/\.\d+Z$/, 'Z'),
-        s.label + (s.pinned ? ' [pinned]' : ''),
+        s.label + (s.pinned ? ' [pinned]' : '') + (s.set ? ` [${s.set.id} ${s.set.service}]` : ''),
         String(s.volumes.length),
         String(s.files),
         formatBytes(s.bytes),
