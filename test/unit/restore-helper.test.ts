@@ -16,7 +16,7 @@ import type { ManifestVolume } from '../../server/src/archive/manifest';
 import { nameFromBytes } from '../../server/src/archive/names';
 import { notHeld } from '../../server/src/restore/asideGuard';
 import { FramedReader, type FramedRecord } from '../../server/src/restore/framed';
-import { HELPER_SCRIPT } from '../../server/src/restore/helperScript';
+import { HELPER_SCRIPT } from '../../server/src/restore/helper';
 import { parseProbe } from '../../server/src/restore/probe';
 import { TreeListing } from '../../server/src/restore/treeListing';
 import { hashLine, StagedChecker, StagedTreeMismatch } from '../../server/src/restore/verifyStaged';

@@ -7,8 +7,11 @@ import * as l10n from '@vscode/l10n';
 import type { Engine, ExecResult } from '../engine/engine';
 import { BerthError, OperationFailedError, RejectedError } from '../errors';
 import { currentOwner, ownerAlive, type Owner } from '../snapshots/liveness';
-import { HELPER_SCRIPT } from './helperScript';
+import HELPER_SCRIPT from './helper.sh';
 import type { JournalVolume } from './journal';
+
+/** The script every helper exec runs (helper.sh; its header is the protocol). */
+export { HELPER_SCRIPT };
 
 export const HELPER_LABEL = 'berth.helper';
 const OWNER_LABEL = 'berth.helper.owner';

@@ -1,6 +1,6 @@
 // Driving every volume of a journal to exactly old or exactly new, and removing what is left
 // over once that is safe. Shared by the restore's own rollback and by the recovery sweep. The
-// decisions are made by the agent from device:inode ids found on disk (helperScript.ts), so a
+// decisions are made by the agent from device:inode ids found on disk (helper.sh), so a
 // repeat after a crash at any point continues where the last attempt stopped.
 import { posix } from 'node:path';
 import * as l10n from '@vscode/l10n';

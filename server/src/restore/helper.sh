@@ -1,37 +1,41 @@
-// The POSIX sh script that runs inside the restore helper container. It is the only code that
-// touches the engine host's filesystem, and it only ever does so under the parent directories the
-// helper mounts (/berth/p<k>). It relies on a small set of tools that busybox and coreutils both
-// have (`tools` lists them) and does no parsing of its own: it prints raw facts and the backend
-// decides. Every rename checks inode numbers before and after, so a rename can never act on a
-// directory other than the one the journal names, and a `mv` that fell back to copying (EXDEV)
-// is detected instead of trusted.
-//
-// Output framing: everything a subcommand prints that could hold a file name, a link target or
-// a tool's free-form output is a framed record, `@@<name> <bytes>[ <bytes>]\n` followed by exactly
-// that many bytes (framed.ts), and a listing of names is NUL-separated (`find -print0`). So no
-// name or target, whatever bytes it holds (newlines included), can be mistaken for the next
-// field or record. Unframed lines carry fixed words and numbers only (mkstage's id, the agent's
-// answers); the agent's commands are fixed words and indexes, and every name it acts on was
-// passed as an argument at its start, never through a line.
-//
-// Subcommands (argv after the script):
-//   tools                            missing=<names>
-//   probe <dir> <live>               records: facts (key=value, numbers and fixed words), du,
-//                                    mountinfo, end (see probe.ts)
-//   mkstage <dir> <stage>            creates the staging directory (mode 0700); prints its id
-//   verify <dir> <stage>             records: names (NUL-separated ./paths), stats (one line of
-//                                    numbers per name), links (NUL-separated), targets (each
-//                                    link's target, its length known from its stat size, then
-//                                    a newline), batch <names> <hashes> (sha256sum output for
-//                                    the files named in the batch, in order), end
-//   list <dir> <name>                the same records as verify without the batches: the whole
-//                                    tree (used before a moved-aside directory is removed)
-//   agent <n> (<dir> <live> <stage> <aside> <conflict> <oldId> <newId>){n}
-//                                    reads commands on stdin, one answer line each:
-//     ids | aside <i> | swapin <i> | settle-old <i> | settle-new <i> | rmstage <i> | rmaside <i> | exit
-//   The agent acts only on commands: when the backend dies, stdin closes and the agent exits
-//   without touching anything more.
-export const HELPER_SCRIPT = String.raw`
+# The restore helper's POSIX sh script (docs/restore.md, *The helper's protocol*). The backend
+# runs it inside the restore helper container (server/src/restore/helper.ts) as
+#   sh -c "<this script>" berth-restore <subcommand> [args...]
+# It is bundled as text (esbuild loader `.sh: text`).
+#
+# It runs inside the restore helper container. It is the only code that
+# touches the engine host's filesystem, and it only ever does so under the parent directories the
+# helper mounts (/berth/p<k>). It relies on a small set of tools that busybox and coreutils both
+# have (`tools` lists them) and does no parsing of its own: it prints raw facts and the backend
+# decides. Every rename checks inode numbers before and after, so a rename can never act on a
+# directory other than the one the journal names, and a `mv` that fell back to copying (EXDEV)
+# is detected instead of trusted.
+#
+# Output framing: everything a subcommand prints that could hold a file name, a link target or
+# a tool's free-form output is a framed record, `@@<name> <bytes>[ <bytes>]\n` followed by exactly
+# that many bytes (framed.ts), and a listing of names is NUL-separated (`find -print0`). So no
+# name or target, whatever bytes it holds (newlines included), can be mistaken for the next
+# field or record. Unframed lines carry fixed words and numbers only (mkstage's id, the agent's
+# answers); the agent's commands are fixed words and indexes, and every name it acts on was
+# passed as an argument at its start, never through a line.
+#
+# Subcommands (argv after the script):
+#   tools                            missing=<names>
+#   probe <dir> <live>               records: facts (key=value, numbers and fixed words), du,
+#                                    mountinfo, end (see probe.ts)
+#   mkstage <dir> <stage>            creates the staging directory (mode 0700); prints its id
+#   verify <dir> <stage>             records: names (NUL-separated ./paths), stats (one line of
+#                                    numbers per name), links (NUL-separated), targets (each
+#                                    link's target, its length known from its stat size, then
+#                                    a newline), batch <names> <hashes> (sha256sum output for
+#                                    the files named in the batch, in order), end
+#   list <dir> <name>                the same records as verify without the batches: the whole
+#                                    tree (used before a moved-aside directory is removed)
+#   agent <n> (<dir> <live> <stage> <aside> <conflict> <oldId> <newId>){n}
+#                                    reads commands on stdin, one answer line each:
+#     ids | aside <i> | swapin <i> | settle-old <i> | settle-new <i> | rmstage <i> | rmaside <i> | exit
+#   The agent acts only on commands: when the backend dies, stdin closes and the agent exits
+#   without touching anything more.
 set -u
 PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 export PATH
@@ -259,4 +263,3 @@ agent)
   exit 2
   ;;
 esac
-`;
