@@ -1,10 +1,10 @@
 # The restore helper's POSIX sh script (docs/restore.md, *The helper's protocol*). The backend
 # runs it inside the restore helper container (server/src/restore/helper.ts) as
 #   sh -c "<this script>" berth-restore <subcommand> [args...]
-# It is bundled as text (esbuild loader `.sh: text`).
+# It is bundled as text (esbuild loader `.sh: text`), and unit-tested under dash and busybox sh
+# (test/unit/restore-helper.test.ts).
 #
-# It runs inside the restore helper container. It is the only code that
-# touches the engine host's filesystem, and it only ever does so under the parent directories the
+# It is the only code that touches the engine host's filesystem, and it only ever does so under the parent directories the
 # helper mounts (/berth/p<k>). It relies on a small set of tools that busybox and coreutils both
 # have (`tools` lists them) and does no parsing of its own: it prints raw facts and the backend
 # decides. Every rename checks inode numbers before and after, so a rename can never act on a
@@ -19,11 +19,14 @@
 # answers); the agent's commands are fixed words and indexes, and every name it acts on was
 # passed as an argument at its start, never through a line.
 #
-# Subcommands (argv after the script):
-#   tools                            missing=<names>
-#   probe <dir> <live>               records: facts (key=value, numbers and fixed words), du,
-#                                    mountinfo, end (see probe.ts)
-#   mkstage <dir> <stage>            creates the staging directory (mode 0700); prints its id
+# Subcommands (argv after the script) and exactly what each prints on stdout (anything else is a
+# protocol error in the backend, never skipped: helper.ts, probe.ts, verifyStaged.ts):
+#   tools                            one line: `missing=` and ` <tool>` per missing tool
+#   probe <dir> <live>               records: facts (key=value lines: parent, fstype, live,
+#                                    writable, space, or error; numbers and fixed words only),
+#                                    du, mountinfo (the kernel escapes paths in it), end
+#   mkstage <dir> <stage>            creates the staging directory (mode 0700); one line:
+#                                    `id=<device>:<inode>`
 #   verify <dir> <stage>             records: names (NUL-separated ./paths), stats (one line of
 #                                    numbers per name), links (NUL-separated), targets (each
 #                                    link's target, its length known from its stat size, then
@@ -32,8 +35,14 @@
 #   list <dir> <name>                the same records as verify without the batches: the whole
 #                                    tree (used before a moved-aside directory is removed)
 #   agent <n> (<dir> <live> <stage> <aside> <conflict> <oldId> <newId>){n}
-#                                    reads commands on stdin, one answer line each:
-#     ids | aside <i> | swapin <i> | settle-old <i> | settle-new <i> | rmstage <i> | rmaside <i> | exit
+#                                    prints `ready`, then reads commands on stdin (`<command>
+#                                    <index>`) and answers each with one line:
+#     ids <i>        `ok ids live=<id> stage=<id> aside=<id> conflict=<id>` (<id>: device:inode
+#                    or `none`)
+#     aside | swapin | settle-old | settle-new | rmstage | rmaside <i>
+#                    `ok <command>` or `fail <command>`, then at most two lower-case words
+#                    (`ok settle-old moved conflict`, `fail aside live-changed`)
+#     exit           `bye`
 #   The agent acts only on commands: when the backend dies, stdin closes and the agent exits
 #   without touching anything more.
 set -u
@@ -222,7 +231,7 @@ agent)
           move "$d/$l" "$d/$c" || { echo "fail settle-old keep-conflict"; continue; }
           note=conflict
         fi
-        if move "$d/$a" "$d/$l"; then echo "ok settle-old moved $note"; else echo "fail settle-old restore"; fi
+        if move "$d/$a" "$d/$l"; then echo "ok settle-old moved${note:+ $note}"; else echo "fail settle-old restore"; fi
         ;;
       settle-new)
         live=$(id_of "$d/$l")

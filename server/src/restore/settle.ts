@@ -74,8 +74,7 @@ export async function removeAsides(agent: Agent, helper: Helper, journal: Restor
   // Held means restorable too: a snapshot that a restore would refuse holds nothing usable.
   const unrestorable = safety ? restoreProblem(safety) : undefined;
   for (const [i, v] of journal.volumes.entries()) {
-    const ids = await agent.send('ids', i);
-    if (/ aside=(\S+)/.exec(ids)?.[1] === v.oldId) {
+    if ((await agent.ids(i)).aside === v.oldId) {
       let why: string[];
       try {
         why = unrestorable ? [unrestorable.message] : await asideNotHeld(helper, v.helperDir, v.asideName, safety?.volumes.find((m) => m.target === v.target));
