@@ -1,12 +1,10 @@
-# Berth's workspace export (docs/workspace.md). The backend runs it as
+# Berth's workspace export: the throwaway-index diff, as one POSIX sh script (docs/workspace.md).
+# The backend runs it as
 #   sh -c "<this script>" berth-export <repo> <base> <state base> <temp root> <temp name>
-# inside the container (container-git) or on this machine against Berth's copy of the repo
-# (local-fallback, server/src/workspace/diffRunners.ts). Bundled as text (esbuild loader
-# `.sh: text`).
-#
-# The throwaway-index diff, as one POSIX sh script. The same text runs inside the container
-# (container-git) and on the host against a copy of the repo (local-fallback), so both paths
-# compute the same patch by construction.
+# inside the container (container-git) and on this machine against Berth's copy of the repo
+# (local-fallback, server/src/workspace/diffRunners.ts): the same text on both paths, so both
+# compute the same patch by construction. Bundled as text (esbuild loader `.sh: text`);
+# unit-tested under dash and busybox sh (test/unit/workspace-scripts.test.ts).
 #
 # Data never enters the script text: everything arrives as positional arguments
 #   $1 repo path   $2 base revision ("" = recorded/HEAD)   $3 base recorded in Berth's state
@@ -27,14 +25,25 @@
 # force-added past .gitignore and committed after the base would otherwise be dropped silently,
 # sparse-checkout entries would look deleted, and every file would be re-hashed on each export.
 #
-# Output on stdout, framed so one exec carries everything:
+# Output on stdout, framed so one exec carries everything (exportOutput.ts reads it strictly):
 #   BERTH-EXPORT 1
-#   base <id>            source <import|head|explicit|empty>      record <container|state|->
-#   head <id|->          warn <token> <id|->   (zero or more)
-#   dirty <byte count>   <`git diff --raw -z` bytes: submodules whose work tree has changes>
-#   list <byte count>    <`git diff --cached --raw --numstat -z` bytes>
+#   base <id>                          the commit or tree the patch is against
+#   source <import|head|explicit|empty>
+#   record <container|state|->         where an import's base came from
+#   head <id|->
+#   warn record-missing <id> | warn submodules-unchecked -      (zero or more)
+#   dirty <byte count>  then exactly that many bytes: `git diff --raw -z` of submodules whose
+#                       work tree has changes
+#   list <byte count>   then exactly that many bytes: `git diff --cached --raw --numstat -z`
 #   patch
 #   <`git diff --binary` bytes until EOF>
+# Header lines hold object IDs and fixed words only. A file name reaches stdout only inside the
+# length-prefixed list (NUL-separated by -z) or in the patch (git quotes a name with control
+# characters: core.quotePath=true), so no name can pass for a header line.
+#
+# Exit codes (ExportExit): 3 no git, 4 no such path, 5 not a repo, 6 not the repo's top folder
+# (the top folder on stderr), 7 an unfinished import, 8 bad base, 9 temp folder, 10 staging
+# failed, 11 diff failed, 12 HEAD names a commit the repo does not have.
 set -u
 repo=$1 base_arg=$2 state_base=$3 tmp_root=$4 tmp=$4/$5
 unset GIT_DIR GIT_WORK_TREE GIT_INDEX_FILE GIT_OBJECT_DIRECTORY GIT_ALTERNATE_OBJECT_DIRECTORIES GIT_COMMON_DIR GIT_NAMESPACE GIT_PREFIX GIT_CONFIG GIT_CONFIG_PARAMETERS

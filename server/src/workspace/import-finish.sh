@@ -1,13 +1,17 @@
 # The last in-container half of a workspace import (docs/workspace.md). The backend runs it as
-#   sh -c "<this script>" berth-import <path> <marker> <local HEAD> <branch> <start> <read-only: 1|0>
-# All data arrives as positional arguments, never in the script text. git is needed only for
-# a branch.
+#   sh -c "<this script>" berth-import <path> <marker> <local HEAD> <branch> <start> <read-only>
+#   <local HEAD>: "" when there is none; <branch>: "" for none; <start>: the commit the branch
+#   starts at, "" for HEAD; <read-only>: 1 or 0.
+# All data arrives as positional arguments, never in the script text; git is needed only for a
+# branch. Bundled as text; unit-tested under dash and busybox sh.
 #
-# finish: $1 path  $2 marker  $3 local HEAD ("" none)  $4 branch ("" none)  $5 start commit
-# ("" = HEAD)  $6 "1" for read-only.
 # Steps: checkout (a new branch), record-base (.git/berth-base, written then renamed), refresh
 # the index's file stat data so the first status/export need not re-hash every file, remove the
-# marker, read-only (chmod -R a-w). Prints `base <id>`.
+# marker, read-only (chmod -R a-w).
+# Output: exactly one line, `base <id>`, or `base ` when there is no commit, read whole by
+# importScripts.ts `parseFinished`; whatever git prints goes to stderr.
+# Exit codes (ImportExit): 40 no folder, 41 a branch needs git, 42 checkout failed, 43 recording
+# the base failed, 44 removing the marker failed, 45 making the copy read-only failed.
 p=$1 marker=$2 head=$3 branch=$4 from=$5 ro=$6
 cd -- "$p" || exit 40
 have_git=
@@ -17,8 +21,9 @@ if command -v git >/dev/null 2>&1; then
 fi
 if [ -n "$branch" ]; then
   [ -n "$have_git" ] || exit 41
-  if [ -n "$from" ]; then git checkout -q -b "$branch" "$from" || exit 42
-  else git checkout -q -b "$branch" || exit 42
+  # Whatever git (or a hook) prints goes to stderr: stdout carries the answer alone.
+  if [ -n "$from" ]; then git checkout -q -b "$branch" "$from" >&2 || exit 42
+  else git checkout -q -b "$branch" >&2 || exit 42
   fi
 fi
 base=$head
