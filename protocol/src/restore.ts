@@ -1,5 +1,10 @@
-import { NotificationType, RequestType, type ProgressToken } from 'vscode-jsonrpc';
+import { NotificationType, RequestType } from 'vscode-jsonrpc';
 import type { WorkloadIdentity } from './identity';
+import type { RestorePreviewParams, RestoreSnapshotParams } from './params/restore';
+
+// Each request's params are declared once, as a schema in params/restore.ts (the backend validates
+// them with it); these are its types.
+export type { RestorePreviewParams, RestoreSnapshotParams } from './params/restore';
 
 /**
  * The named steps of a restore, in order. The same names are the crash-test seams
@@ -30,13 +35,6 @@ export type RecoveryStep = (typeof RECOVERY_STEPS)[number];
 /** The run state a workload had before the restore, which it gets back. */
 export type PriorRunState = 'running' | 'paused' | 'stopped';
 
-export interface RestorePreviewParams {
-  /** A workload reference: container ID, name or identity key. */
-  readonly workload: string;
-  /** The snapshot: record ID, label, or content ID (or a prefix of 8+ hex digits); see SnapshotRef. */
-  readonly snapshot: string;
-}
-
 export interface RestoreVolumePlan {
   readonly index: number;
   /** Mount target inside the container (the key the snapshot and the container are matched by). */
@@ -66,16 +64,6 @@ export interface RestorePreviewResult {
 export namespace RestorePreviewRequest {
   export const method = 'berth/snapshots/restorePreview';
   export const type = new RequestType<RestorePreviewParams, RestorePreviewResult, void>(method);
-}
-
-export interface RestoreSnapshotParams {
-  readonly workload: string;
-  /** The snapshot: record ID, label, or content ID (prefix); restore acts on its content. */
-  readonly snapshot: string;
-  /** Must equal the snapshot's full 64-digit ID (like an `X-Confirm-Restore` header); anything else is refused. */
-  readonly confirm: string;
-  /** LSP work-done progress: the phase and percentage of the named steps. */
-  readonly workDoneToken?: ProgressToken;
 }
 
 /** A moved-aside directory of old data that a restore kept, and why. */

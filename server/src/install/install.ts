@@ -1,6 +1,7 @@
 import { basename } from 'node:path';
 import * as l10n from '@vscode/l10n';
 import type { InstallPluginResult } from '../../../protocol/src';
+import type { InstallPluginParams, ParsedParams } from '../../../protocol/src/params';
 import { packPluginFolder } from '../archive/pluginTar';
 import { crashPoint } from '../crash';
 import { CancelledError, OperationFailedError, errorMessage, isBerthError, type BerthError } from '../errors';
@@ -14,13 +15,8 @@ import { ScriptExit, type ScriptEvent } from './script';
 import { recordSource, rememberWorkload } from './sources';
 import { scanPluginFolder, type PluginSource } from './source';
 
-export interface InstallRequest {
-  readonly workload: string;
-  readonly folder: string;
-  readonly name?: string;
-  readonly root?: string;
-  readonly wait?: boolean;
-}
+/** The request's params as berth/plugins/install declares them (protocol/src/params/plugins.ts). */
+export type InstallRequest = ParsedParams<typeof InstallPluginParams>;
 
 /** The file whose arrival in the staged directory proves the whole archive arrived. */
 const TRAILER = '.berth-end';
