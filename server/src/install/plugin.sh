@@ -1,3 +1,4 @@
+# shellcheck shell=sh
 # Berth's in-container plugin protocol (docs/plugins.md). The backend runs it as
 #   sh -c "<this script>" berth <op> <root> [args...]
 # inside the workload (or a helper container that mounts the same volume), with the env
@@ -184,6 +185,10 @@ newest() {
     [ "${n_b%.*}" = "$1" ] || continue
     n_s=${n_b##*.}
     is_stamp "$n_s" || continue
+    # POSIX leaves test's string \> undefined, but every /bin/sh a container has (dash, busybox
+    # ash, bash, mksh, ksh, zsh, yash) compares bytes with it, as the backend's sort of stamps
+    # does; a portable compare would fork per entry.
+    # shellcheck disable=SC3012
     [ "$n_s" \> "$2" ] && return 1
   done
   return 0
@@ -456,7 +461,7 @@ install() {
   for g_e in "$pv/$name".*; do
     exists "$g_e" || continue
     g_b=${g_e##*/}
-    [ "${g_b%.*}" = "$name" ] && is_stamp "${g_b##*.}" || continue
+    { [ "${g_b%.*}" = "$name" ] && is_stamp "${g_b##*.}"; } || continue
     [ "$g_e" = "$P" ] && [ "$had_previous" = yes ] && continue
     # One rename takes the older version out of .previous at once; deleting it can wait.
     if rn "$g_e" "$st/$g_b.removed"; then
@@ -497,6 +502,8 @@ gc_removed() {
 # PID 1 does not reap: the GC then runs in the foreground, and zombies stay few.
 reaps_orphans() {
   z_now=
+  # z_rest takes the rest of the line, so z_now holds the whole seconds alone.
+  # shellcheck disable=SC2034
   { IFS=' .' read -r z_now z_rest < /proc/uptime; } 2>/dev/null || return 0
   case $z_now in '' | *[!0-9]*) return 0 ;; esac
   for z_f in /proc/[0-9]*/stat; do
@@ -535,6 +542,8 @@ rollback() {
     [ "${b_b%.*}" = "$name" ] || continue
     b_s=${b_b##*.}
     is_stamp "$b_s" || continue
+    # test's \> compares bytes in every container sh (see newest()).
+    # shellcheck disable=SC3012
     if [ -z "$from" ] || [ "$b_s" \> "$from" ]; then from=$b_s; fi
   done
   if [ -z "$from" ]; then say NOTFOUND "there is no previous version of $name in $pv"; exit 4; fi
@@ -607,7 +616,7 @@ remove() {
   for m_e in "$pv/$name".*; do
     exists "$m_e" || continue
     m_b=${m_e##*/}
-    [ "${m_b%.*}" = "$name" ] && is_stamp "${m_b##*.}" || continue
+    { [ "${m_b%.*}" = "$name" ] && is_stamp "${m_b##*.}"; } || continue
     if ! wipe "$m_e"; then say FAIL remove.previous "$err"; say ROLLBACK "the live plugin is untouched"; exit 10; fi
     removed=$((removed + 1))
   done

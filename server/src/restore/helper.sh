@@ -1,3 +1,4 @@
+# shellcheck shell=sh
 # The restore helper's POSIX sh script (docs/restore.md, *The helper's protocol*). The backend
 # runs it inside the restore helper container (server/src/restore/helper.ts) as
 #   sh -c "<this script>" berth-restore <subcommand> [args...]
@@ -69,8 +70,9 @@ move() {
   [ "$src_id" != none ] || { echo "missing $1" >&2; return 1; }
   [ "$(id_of "$2")" = none ] || { echo "exists $2" >&2; return 1; }
   mv -T "$1" "$2" || return 1
-  [ "$(id_of "$2")" = "$src_id" ] && [ "$(id_of "$1")" = none ] || { echo "not-a-rename $1" >&2; return 2; }
-  return 0
+  if [ "$(id_of "$2")" = "$src_id" ] && [ "$(id_of "$1")" = none ]; then return 0; fi
+  echo "not-a-rename $1" >&2
+  return 2
 }
 
 # One framed record: "@@<name> <bytes>" and a newline, then the file's bytes.
@@ -151,7 +153,9 @@ verify)
   find . -type f -print0 > "$work/files" || exit 1
   # Two hashers at once, 64 files per batch; each batch appends its names and its hashes to files
   # of its own (a reused PID appends a later batch after an earlier one, in the same order in
-  # both), so the backend knows which names each hash line belongs to.
+  # both), so the backend knows which names each hash line belongs to. The inner script is in
+  # single quotes on purpose: its $0, $@ and $$ belong to the sh that xargs starts.
+  # shellcheck disable=SC2016
   xargs -0 -r -n 64 -P 2 sh -c 'printf "%s\0" "$@" >> "$0/b.$$.n" && sha256sum "$@" >> "$0/b.$$.h"' "$work" < "$work/files" || exit 1
   for b in "$work"/b.*.n; do
     if [ -e "$b" ]; then
@@ -179,6 +183,8 @@ list)
 agent)
   count=$1
   shift
+  # Set for each command from the volume it names (the eval below).
+  d='' l='' s='' a='' c='' o='' nw=''
   i=0
   while [ "$i" -lt "$count" ]; do
     eval "D$i=\$1 L$i=\$2 S$i=\$3 A$i=\$4 C$i=\$5 O$i=\$6 N$i=\$7"
@@ -225,7 +231,7 @@ agent)
           move "$d/$l" "$d/$s" || { echo "fail settle-old unswap"; continue; }
         elif is_empty_dir "$d/$l"; then
           # An empty directory the engine created when something started the container meanwhile.
-          rm -rf "$d/$l" || { echo "fail settle-old remove-empty"; continue; }
+          rm -rf "${d:?}/${l:?}" || { echo "fail settle-old remove-empty"; continue; }
           note=removed-empty
         else
           move "$d/$l" "$d/$c" || { echo "fail settle-old keep-conflict"; continue; }
@@ -245,7 +251,7 @@ agent)
         if [ "$(id_of "$d/$s")" = none ]; then echo "ok rmstage absent"
         elif [ "$(id_of "$d/$s")" = "$(id_of "$d/$l")" ]; then echo "fail rmstage is-live"
         else
-          rm -rf "$d/$s"
+          rm -rf "${d:?}/${s:?}"
           if [ "$(id_of "$d/$s")" = none ]; then echo "ok rmstage removed"; else echo "fail rmstage remains"; fi
         fi
         ;;
@@ -255,7 +261,7 @@ agent)
         elif [ "$(id_of "$d/$a")" != "$o" ]; then echo "fail rmaside not-old"
         elif [ "$(id_of "$d/$l")" != "$nw" ]; then echo "fail rmaside new-not-live"
         else
-          rm -rf "$d/$a"
+          rm -rf "${d:?}/${a:?}"
           if [ "$(id_of "$d/$a")" = none ]; then echo "ok rmaside removed"; else echo "fail rmaside remains"; fi
         fi
         ;;

@@ -1,3 +1,4 @@
+# shellcheck shell=sh
 # Asks a running export (export.sh) to stop: its TERM trap stops git and removes the temp
 # folder. The backend runs it in the container as
 #   sh -c "<this script>" berth-export-cancel <temp root> <temp name>

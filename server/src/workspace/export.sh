@@ -1,3 +1,4 @@
+# shellcheck shell=sh
 # Berth's workspace export: the throwaway-index diff, as one POSIX sh script (docs/workspace.md).
 # The backend runs it as
 #   sh -c "<this script>" berth-export <repo> <base> <state base> <temp root> <temp name>
@@ -48,7 +49,9 @@ set -u
 repo=$1 base_arg=$2 state_base=$3 tmp_root=$4 tmp=$4/$5
 unset GIT_DIR GIT_WORK_TREE GIT_INDEX_FILE GIT_OBJECT_DIRECTORY GIT_ALTERNATE_OBJECT_DIRECTORIES GIT_COMMON_DIR GIT_NAMESPACE GIT_PREFIX GIT_CONFIG GIT_CONFIG_PARAMETERS
 export GIT_OPTIONAL_LOCKS=0 GIT_TERMINAL_PROMPT=0 LC_ALL=C
-child= made=
+child='' made=''
+# Runs from the EXIT trap (shellcheck cannot see a trap's calls).
+# shellcheck disable=SC2317
 cleanup() {
   if [ -n "$child" ]; then kill "$child" 2>/dev/null; wait "$child" 2>/dev/null; fi
   if [ -n "$made" ]; then rm -rf -- "$tmp"; fi
@@ -90,7 +93,7 @@ else
   elif [ -n "$state_base" ] && base=$(verify "$state_base"); then
     source=import record=state
   elif base=$(verify HEAD); then
-    source=head
+    source='head'
   elif git rev-parse -q --verify HEAD >/dev/null 2>&1; then
     # HEAD names a commit the repo does not have: not an empty repo, a broken one.
     exit 12

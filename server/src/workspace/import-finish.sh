@@ -1,3 +1,4 @@
+# shellcheck shell=sh
 # The last in-container half of a workspace import (docs/workspace.md). The backend runs it as
 #   sh -c "<this script>" berth-import <path> <marker> <local HEAD> <branch> <start> <read-only>
 #   <local HEAD>: "" when there is none; <branch>: "" for none; <start>: the commit the branch
@@ -17,7 +18,8 @@ cd -- "$p" || exit 40
 have_git=
 if command -v git >/dev/null 2>&1; then
   have_git=1
-  export GIT_CONFIG_COUNT=1 GIT_CONFIG_KEY_0=safe.directory GIT_CONFIG_VALUE_0="$(pwd -P)"
+  here=$(pwd -P) || exit 40
+  export GIT_CONFIG_COUNT=1 GIT_CONFIG_KEY_0=safe.directory GIT_CONFIG_VALUE_0="$here"
 fi
 if [ -n "$branch" ]; then
   [ -n "$have_git" ] || exit 41

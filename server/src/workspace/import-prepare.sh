@@ -1,3 +1,4 @@
+# shellcheck shell=sh
 # The first in-container half of a workspace import (docs/workspace.md). The backend runs it as
 #   sh -c "<this script>" berth-import <path> <marker> <need git: 1|0>
 # All data arrives as positional arguments, never in the script text; it needs only sh and
@@ -15,7 +16,7 @@ if [ "$need_git" = 1 ] && ! command -v git >/dev/null 2>&1; then exit 34; fi
 if [ -e "$p" ] && [ ! -d "$p" ]; then exit 31; fi
 if [ -d "$p" ]; then
   if [ -e "$p/$marker" ]; then
-    rm -rf -- "$p"/* "$p"/.[!.]* "$p"/..?* || exit 33
+    rm -rf -- "${p:?}"/* "${p:?}"/.[!.]* "${p:?}"/..?* || exit 33
   elif [ -n "$(ls -A "$p")" ]; then
     exit 30
   fi
