@@ -194,7 +194,11 @@ function fileSink(path: string, mode: number, enqueue: (work: () => Promise<void
       enqueue(async () => {
         let done = 0;
         // A write may be short (a full disk): loop until every byte is written or it fails.
-        while (done < chunk.length) done += (await (handle as FileHandle).write(chunk, done, chunk.length - done)).bytesWritten;
+        while (done < chunk.length) {
+          const { bytesWritten } = await (handle as FileHandle).write(chunk, done, chunk.length - done);
+          if (bytesWritten <= 0) throw new IncompleteExtractionError(`Writing ${displayName(path)} stopped short (is the disk full?).`, path);
+          done += bytesWritten;
+        }
       });
     },
     end() {

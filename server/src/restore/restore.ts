@@ -93,6 +93,7 @@ export async function runRestore(deps: RestoreDeps, params: RestoreSnapshotParam
     );
   }
   const workload = await deps.resolveWorkload(params.workload, ctx.signal);
+  // Guard 3: one operation per workload; a second restore, an install or a capture gets BUSY.
   const lock = await acquireLock(deps.stateDir, 'workload', workload.identity.key, 'restore', { signal: ctx.signal });
   try {
     await step(undefined, 'restore.lock', deps, ctx, l10n.t('Restoring {0}: preparing', workload.name));
@@ -269,7 +270,8 @@ async function swapLocked(run: Run, volumesOut: RestoreVolumePlan[], warnings: s
     }
   }
 
-  // Stop. From here the workload is down until restore.start (or the rollback's start).
+  // Guard 8: quiesce, swap, redeploy. Stop: from here the workload is down until restore.start
+  // (or the rollback's start).
   const before = await inspectOrGone(engine, journal.containerId, workload.name);
   const changed = mountsUnchanged(before, journal.volumes);
   if (changed.length > 0) throw new ConflictError(l10n.t('{0} was re-configured during the restore ({1}); nothing was swapped.', workload.name, changed.join(', ')));
