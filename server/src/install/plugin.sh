@@ -4,6 +4,9 @@
 # inside the workload (or a helper container that mounts the same volume), with the env
 # variables BERTH_CRASH_AT and BERTH_FAULT_AT always set (maybe empty).
 #
+# Bundled as text (esbuild loader `.sh: text`); unit-tested under dash and busybox sh
+# (test/unit/plugins-script.test.ts).
+#
 # POSIX sh only. External tools: mkdir, mv, rm; tar for `install stream`; df, sync and chmod
 # when present. Everything else uses shell builtins, so an install costs few forks.
 #
