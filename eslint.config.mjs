@@ -1,5 +1,5 @@
 // Lint enforces the architecture's chokepoints: protocol imports neither vscode nor dockerode;
-// only server/src/engine/engine.ts imports dockerode; only server/src/archive/ imports tar; the
+// only server/src/engine/engine.ts and exec.ts import dockerode; only server/src/archive/ imports tar; the
 // backend never writes to stdout (it can be the RPC transport); the client and the protocol's
 // request files take only types from the param schemas (protocol/src/params/), so zod stays out
 // of dist/extension.js.
@@ -28,7 +28,7 @@ export default tseslint.config(
   { files: ['protocol/src/**/*.ts'], rules: { 'no-restricted-imports': restrict([noVscode, noDockerode, noTar]) } },
   { files: ['server/src/**/*.ts', 'cli/src/**/*.ts'], rules: { 'no-restricted-imports': restrict([noVscode, noDockerode, noTar]) } },
   { files: ['server/src/**/*.ts'], rules: { 'no-console': 'error' } },
-  { files: ['server/src/engine/engine.ts'], rules: { 'no-restricted-imports': restrict([noVscode, noTar]) } },
+  { files: ['server/src/engine/engine.ts', 'server/src/engine/exec.ts'], rules: { 'no-restricted-imports': restrict([noVscode, noTar]) } },
   { files: ['server/src/archive/**/*.ts'], rules: { 'no-restricted-imports': restrict([noVscode, noDockerode]) } },
   { files: ['client/src/**/*.ts'], rules: { 'no-restricted-imports': restrict([noDockerode, noTar]) } },
   { files: ['client/src/**/*.ts'], rules: { '@typescript-eslint/no-restricted-imports': typesOnly(['**/protocol/src/params', '**/protocol/src/params/*'], schemasStayOut) } },

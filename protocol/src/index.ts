@@ -10,3 +10,4 @@ export * from './workspace';
 export * from './plugins';
 export * from './snapshots';
 export * from './restore';
+export * from './steps';

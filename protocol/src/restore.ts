@@ -6,32 +6,6 @@ import type { RestorePreviewParams, RestoreSnapshotParams } from './params/resto
 // them with it); these are its types.
 export type { RestorePreviewParams, RestoreSnapshotParams } from './params/restore';
 
-/**
- * The named steps of a restore, in order. The same names are the crash-test seams
- * (`BERTH_CRASH_AT`), the journal's `step`, the progress messages' phases and the log lines;
- * docs/restore.md says what each leaves on disk and how recovery resolves a crash there.
- */
-export const RESTORE_STEPS = [
-  'restore.lock',
-  'restore.verify',
-  'restore.helper',
-  'restore.journal',
-  'restore.stage',
-  'restore.verify-staged',
-  'restore.stop',
-  'restore.aside',
-  'restore.swap-in',
-  'restore.commit',
-  'restore.start',
-  'restore.safety',
-  'restore.cleanup',
-] as const;
-export type RestoreStep = (typeof RESTORE_STEPS)[number];
-
-/** The named steps of the recovery sweep (also crash seams). */
-export const RECOVERY_STEPS = ['recover.helper', 'recover.settle', 'recover.start', 'recover.safety', 'recover.cleanup'] as const;
-export type RecoveryStep = (typeof RECOVERY_STEPS)[number];
-
 /** The run state a workload had before the restore, which it gets back. */
 export type PriorRunState = 'running' | 'paused' | 'stopped';
 

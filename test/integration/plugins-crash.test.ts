@@ -3,6 +3,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { INSTALL_STEPS, REMOVE_STEPS, ROLLBACK_STEPS, SWEEP_STEPS, type InstallStep, type PluginScriptStep, type RemoveStep, type RollbackStep } from '../../protocol/src';
+import { crashAt } from '../fixtures/crash';
 import { cleanupTestObjects } from '../fixtures/docker';
 import { startRpcPair } from '../unit/harness/rpcPair';
 import { children, containerTree, createPluginContainer, folderTree, runCli, shIn, subtree, withoutMarker, writePlugin, type Tree } from '../fixtures/plugins';
@@ -65,8 +67,8 @@ describe('plugins: a crash at every step is recovered to exactly old or new (rea
     await ok(['plugins', 'install', id, v1]);
     await ok(['plugins', 'install', id, v2]);
   };
-  const crash = async (args: string[], step: string) => {
-    const run = await cli(args, { BERTH_CRASH_AT: step });
+  const crash = async (args: string[], step: PluginScriptStep) => {
+    const run = await cli(args, crashAt(step));
     assert.equal(run.signal, 'SIGKILL', `berth ${args.join(' ')} with BERTH_CRASH_AT=${step} must die by SIGKILL (code ${run.code}: ${run.stdout}${run.stderr})`);
   };
   const recoverAndCheck = async (expected: Expected) => {
@@ -89,19 +91,22 @@ describe('plugins: a crash at every step is recovered to exactly old or new (rea
 
   const OLD: Expected = { live: 'v2', previous: 'v1' };
   const NEW: Expected = { live: 'v3', previous: 'v2' };
-  const installSteps: readonly [string, Expected][] = [
-    ['install.prepare', OLD],
-    ['install.sweep.recover', OLD],
-    ['install.sweep.clean', OLD],
-    ['install.stage', OLD],
-    ['install.verify', OLD],
-    ['install.journal', OLD],
-    ['install.snapshot', OLD],
-    ['install.swap', OLD],
-    ['install.marker', NEW],
-    ['install.gc', NEW],
-  ];
-  for (const [step, expected] of installSteps) {
+  // One expectation per typed step: a step added to or renamed in protocol/src/steps.ts makes
+  // these records fail to compile until the test knows what a crash there must leave.
+  const installSteps: Readonly<Record<InstallStep, Expected>> = {
+    'install.prepare': OLD,
+    'install.sweep.recover': OLD,
+    'install.sweep.clean': OLD,
+    'install.stage': OLD,
+    'install.verify': OLD,
+    'install.journal': OLD,
+    'install.aside': OLD,
+    'install.swap': OLD,
+    'install.marker': NEW,
+    'install.gc': NEW,
+  };
+  for (const step of INSTALL_STEPS) {
+    const expected = installSteps[step];
     it(`install, crash at ${step} → ${expected.live}`, async () => {
       await setup();
       await crash(['plugins', 'install', id, v3], step);
@@ -109,15 +114,16 @@ describe('plugins: a crash at every step is recovered to exactly old or new (rea
     });
   }
 
-  const rollbackSteps: readonly [string, Expected][] = [
-    ['rollback.sweep.recover', OLD],
-    ['rollback.sweep.clean', OLD],
-    ['rollback.journal', OLD],
-    ['rollback.aside', OLD],
-    ['rollback.restore', { live: 'v1', previous: 'v2' }],
-    ['rollback.finish', { live: 'v1', previous: 'v2' }],
-  ];
-  for (const [step, expected] of rollbackSteps) {
+  const rollbackSteps: Readonly<Record<RollbackStep, Expected>> = {
+    'rollback.sweep.recover': OLD,
+    'rollback.sweep.clean': OLD,
+    'rollback.journal': OLD,
+    'rollback.aside': OLD,
+    'rollback.restore': { live: 'v1', previous: 'v2' },
+    'rollback.finish': { live: 'v1', previous: 'v2' },
+  };
+  for (const step of ROLLBACK_STEPS) {
+    const expected = rollbackSteps[step];
     it(`rollback, crash at ${step} → ${expected.live}`, async () => {
       await setup();
       await crash(['plugins', 'rollback', id, 'demo'], step);
@@ -125,14 +131,15 @@ describe('plugins: a crash at every step is recovered to exactly old or new (rea
     });
   }
 
-  const removeSteps: readonly [string, Expected][] = [
-    ['remove.sweep.recover', OLD],
-    ['remove.sweep.clean', OLD],
-    ['remove.previous', OLD],
-    ['remove.aside', { live: 'v2' }],
-    ['remove.delete', { live: 'absent' }],
-  ];
-  for (const [step, expected] of removeSteps) {
+  const removeSteps: Readonly<Record<RemoveStep, Expected>> = {
+    'remove.sweep.recover': OLD,
+    'remove.sweep.clean': OLD,
+    'remove.previous': OLD,
+    'remove.aside': { live: 'v2' },
+    'remove.delete': { live: 'absent' },
+  };
+  for (const step of REMOVE_STEPS) {
+    const expected = removeSteps[step];
     it(`remove, crash at ${step} → ${expected.live}`, async () => {
       await setup();
       await crash(['plugins', 'remove', id, 'demo'], step);
@@ -140,7 +147,7 @@ describe('plugins: a crash at every step is recovered to exactly old or new (rea
     });
   }
 
-  for (const step of ['sweep.recover', 'sweep.clean']) {
+  for (const step of SWEEP_STEPS) {
     it(`sweep, crash at ${step} while recovering an install that crashed at install.swap → v2`, async () => {
       await setup();
       await crash(['plugins', 'install', id, v3], 'install.swap');
@@ -168,7 +175,7 @@ describe('plugins: a crash at every step is recovered to exactly old or new (rea
 
   it('an install that crashed shows its remains as leftovers until the sweep', async () => {
     await setup();
-    await crash(['plugins', 'install', id, v3], 'install.snapshot');
+    await crash(['plugins', 'install', id, v3], 'install.aside');
     const run = await cli(['plugins', 'list', id, '--json']);
     const w = (JSON.parse(run.stdout) as { workloads: { leftovers: { kind: string }[]; plugins: { name: string; state: string }[] }[] }).workloads[0];
     assert.deepEqual(w?.leftovers.map((l) => l.kind).sort(), ['journal', 'staging']);

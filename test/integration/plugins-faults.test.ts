@@ -74,13 +74,13 @@ describe('plugins: fault injection and every rollback rule (real engine)', () =>
     await assertNoLeftovers(id);
   });
 
-  it('an unwritable .previous fails the snapshot: staging is removed, live untouched', async () => {
+  it('an unwritable .previous fails the aside: staging is removed, live untouched', async () => {
     const id = await createPluginContainer({ user: '1000:1000' });
     await shIn(id, `mkdir -p ${ROOT} && chown 1000:1000 ${ROOT}`);
     assert.equal((await install(id, v1)).code, 0);
     await shIn(id, `chmod 555 ${ROOT}/.previous`);
     const e = failure(await install(id, v2));
-    assert.equal(e.step, 'install.snapshot');
+    assert.equal(e.step, 'install.aside');
     assert.match(e.message, /Permission denied/);
     assert.match(e.rollback ?? '', /removed the staged copy; the live plugin is untouched/);
     await assertLive(id, v1);
@@ -93,7 +93,7 @@ describe('plugins: fault injection and every rollback rule (real engine)', () =>
     assert.equal((await install(id, v1)).code, 0);
     await shIn(id, `chmod 555 ${ROOT}/.previous`);
     const e = failure(await install(id, v2, [], { BERTH_FAULT_AT: 'install.rollback' }));
-    assert.equal(e.step, 'install.snapshot');
+    assert.equal(e.step, 'install.aside');
     assert.match(e.message, /Permission denied/, 'the first error');
     assert.match(e.message, /rollback failed too: could not remove the staged copy/, 'and the second');
     assert.match(e.rollback ?? '', /^failed: /);
@@ -182,7 +182,7 @@ describe('plugins: fault injection and every rollback rule (real engine)', () =>
     const id = await createPluginContainer({ image });
     const before = await containerTree(id, `${ROOT}/demo`);
     const e = failure(await install(id, v2));
-    assert.equal(e.step, 'install.snapshot');
+    assert.equal(e.step, 'install.aside');
     assert.match(e.message, /EXDEV.*image's layer/);
     assert.deepEqual((await containerTree(id, `${ROOT}/demo`))?.tree, before?.tree);
     await assertLive(id, v1, 'archive');

@@ -48,7 +48,6 @@ function hookAt(step: RestoreStep, volume: number | undefined, run: () => Promis
 async function restore(s: Setup, hooks?: StepHooks, signal?: AbortSignal) {
   const backend = s.world.backend();
   backend.restore.hooks = hooks;
-  if (process.env.BERTH_TEST_VERBOSE) backend.restore.log = { info: (m) => process.stderr.write(`${m}\n`), warn: (m) => process.stderr.write(`${m}\n`), error: (m) => process.stderr.write(`${m}\n`) };
   try {
     return await backend.restore.restore({ workload: s.world.name, snapshot: s.snapshot, confirm: s.snapshot }, signal ? { signal, progress: { report: () => undefined } } : detachedContext());
   } finally {

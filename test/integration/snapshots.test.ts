@@ -83,7 +83,7 @@ describe('snapshots against the real engine', () => {
     await cleanupTestObjects();
     root = mkdtempSync(join(tmpdir(), 'berth-snap-it-'));
     stateDir = join(root, 'state');
-    backend = new Backend({}, { ...process.env, BERTH_STATE_DIR: stateDir });
+    backend = new Backend({ settings: {}, env: { ...process.env, BERTH_STATE_DIR: stateDir } });
     bind = join(root, 'bind');
     mkdirSync(join(bind, 'conf.d', 'nested'), { recursive: true });
     writeFileSync(join(bind, 'conf.d', 'nested', 'app.conf'), 'listen = 127.0.0.1\n');
@@ -191,7 +191,7 @@ describe('snapshots against the real engine', () => {
     const listing = execFileSync('tar', ['-tzf', file], { encoding: 'utf8' }).split('\n');
     assert.equal(listing[0], 'manifest.json', 'manifest.json comes first');
     assert.ok(listing.includes('0/db/base/1/page') && listing.includes('1/conf.d/nested/app.conf'));
-    const other = new Backend({}, { ...process.env, BERTH_STATE_DIR: join(root, 'state-imported') });
+    const other = new Backend({ settings: {}, env: { ...process.env, BERTH_STATE_DIR: join(root, 'state-imported') } });
     const imported = await other.snapshots.import(file, context());
     assert.equal(imported.snapshot.id, snap.id);
     assert.equal(imported.snapshot.workload.key, `container:${name}`);
@@ -267,7 +267,7 @@ describe('snapshots against the real engine', () => {
     const big = await createTestContainer({ name: bigName, binds: [`${bigVolume}:/data`], cmd: ['sh', '-c', 'head -c 314572800 /dev/urandom > /data/big && touch /tmp/ready; trap "exit 0" TERM; while true; do sleep 1; done'] });
     for (let i = 0; i < 600 && !(await ready(bigName)); i++) await new Promise((r) => setTimeout(r, 100));
     const cancelState = join(root, 'state-cancel');
-    const b = new Backend({}, { ...process.env, BERTH_STATE_DIR: cancelState });
+    const b = new Backend({ settings: {}, env: { ...process.env, BERTH_STATE_DIR: cancelState } });
     const controller = new AbortController();
     let sawBytes = false;
     const capture = b.snapshots.create(

@@ -20,11 +20,10 @@ export interface PluginHandlerHooks {
 /**
  * `berth/plugins/*`: list, install, rollback, remove, sweep. Long operations report progress by
  * step through the work-done token and stop on cancellation (install: until the archive has
- * been sent, which is before the swap). After each mutation, and after the start-up sweep
- * changed a workload, clients hear `berth/plugins/didChange`.
+ * been sent, which is before the swap). After each mutation clients hear `berth/plugins/didChange`
+ * (server.ts sends it too when the start-up sweep changed a workload).
  */
 export function registerPluginHandlers(connection: Connection, log: Log, backend: Backend, hooks: PluginHandlerHooks = {}): void {
-  backend.plugins.setLog(log);
   const options = (title: string): RequestOptions => ({ title, ...hooks });
   const changed = (workload: string) => notify(connection, PluginsChangedNotification.type, { workload });
 
@@ -91,8 +90,4 @@ export function registerPluginHandlers(connection: Connection, log: Log, backend
     },
     options(l10n.t('Sweeping plugin leftovers')),
   );
-
-  // The start-up sweep runs in the background: requests are served meanwhile, and a workload
-  // being swept answers BUSY like any other locked one.
-  setImmediate(() => void backend.plugins.sweepAtStartup(changed));
 }

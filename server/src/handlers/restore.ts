@@ -1,7 +1,6 @@
 import * as l10n from '@vscode/l10n';
 import type { Connection } from 'vscode-languageserver/node';
 import {
-  RecoveryDidRunNotification,
   RestorePreviewRequest,
   RestoreSnapshotRequest,
   RunRecoveryRequest,
@@ -20,7 +19,6 @@ export interface RestoreHandlerHooks {
 
 /** berth/snapshots/restore (+ its preview) and berth/recovery/*. */
 export function registerRestoreHandlers(connection: Connection, log: Log, backend: Backend, hooks: RestoreHandlerHooks = {}): void {
-  backend.restore.log = log;
   const options = (title: string): RequestOptions => ({ title, ...hooks });
   const changed = () => {
     notify(connection, SnapshotsChangedNotification.type, { reason: 'create' });
@@ -61,17 +59,15 @@ export function registerRestoreHandlers(connection: Connection, log: Log, backen
     options(l10n.t('Recovering interrupted operations')),
   );
 
-  onRequest(connection, log, StartupRecoveryRequest, () => (backend.restore.startupReport ? { report: backend.restore.startupReport } : {}), options(l10n.t('Recovery report')));
+  onRequest(
+    connection,
+    log,
+    StartupRecoveryRequest,
+    () => {
+      const report = backend.startupRecovery();
+      return report ? { report } : {};
+    },
+    options(l10n.t('Recovery report')),
+  );
 }
 
-/**
- * The startup sweep's second half: storing the safety copies that the first half (run before
- * any request was served) deferred, then telling the client.
- */
-export async function finishStartupRecovery(connection: Connection, backend: Backend): Promise<void> {
-  const first = backend.restore.startupReport;
-  if (!first || !first.restores.some((r) => r.outcome === 'pending')) return;
-  const report = await backend.restore.recover();
-  backend.restore.startupReport = report;
-  if (report.didSomething) notify(connection, RecoveryDidRunNotification.type, report);
-}

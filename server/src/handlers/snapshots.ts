@@ -25,7 +25,6 @@ export interface SnapshotHandlerHooks {
 
 /** berth/snapshots/*: the catalog, capture (progress + cancel), verify, delete, pin, export, import, prune, adopt. */
 export function registerSnapshotHandlers(connection: Connection, log: Log, backend: Backend, hooks: SnapshotHandlerHooks = {}): void {
-  backend.snapshots.log = log;
   const options = (title: string): RequestOptions => ({ title, ...hooks });
   const changed = (reason: SnapshotsChangedParams['reason']) => notify(connection, SnapshotsChangedNotification.type, { reason });
 

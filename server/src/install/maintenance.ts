@@ -1,5 +1,5 @@
 import * as l10n from '@vscode/l10n';
-import type { RemovePluginResult, RollbackPluginResult, SweepPluginsResult } from '../../../protocol/src';
+import type { PluginScriptStep, RemovePluginResult, RollbackPluginResult, SweepPluginsResult } from '../../../protocol/src';
 import type { PluginRefParams, SweepPluginsParams, ParsedParams } from '../../../protocol/src/params';
 import { errorMessage } from '../errors';
 import type { OperationContext } from '../operation';
@@ -20,7 +20,7 @@ export type SweepRequest = ParsedParams<typeof SweepPluginsParams> & {
   readonly allowHelper?: boolean;
 };
 
-const STEP_PERCENT: Readonly<Record<string, number>> = {
+const STEP_PERCENT: Readonly<Partial<Record<PluginScriptStep, number>>> = {
   'rollback.journal': 20,
   'rollback.aside': 40,
   'rollback.restore': 60,

@@ -1,4 +1,5 @@
 import { Writable } from 'node:stream';
+import { isPluginScriptStep, type PluginScriptStep } from '../../../protocol/src';
 import { displayName, nameFromBytes } from '../archive/names';
 import PLUGIN_SCRIPT from './plugin.sh';
 
@@ -21,8 +22,8 @@ export const ScriptExit = {
 
 export type ScriptEvent =
   | { readonly kind: 'hello' }
-  | { readonly kind: 'step'; readonly step: string }
-  | { readonly kind: 'ok'; readonly step: string }
+  | { readonly kind: 'step'; readonly step: PluginScriptStep }
+  | { readonly kind: 'ok'; readonly step: PluginScriptStep }
   | { readonly kind: 'info'; readonly key: string; readonly value: string }
   | { readonly kind: 'warn'; readonly text: string }
   | { readonly kind: 'fail'; readonly step: string; readonly text: string }
@@ -39,7 +40,7 @@ export type ScriptEvent =
   | { readonly kind: 'prev'; readonly name: string; readonly stamp: string; readonly complete: boolean; readonly marker?: string }
   | { readonly kind: 'staging'; readonly entry: string }
   | { readonly kind: 'junk'; readonly where: 'previous' | 'staging' }
-  | { readonly kind: 'crash'; readonly step: string }
+  | { readonly kind: 'crash'; readonly step: PluginScriptStep }
   | { readonly kind: 'done' };
 
 /** `sh -c <script> berth <op> <root> <args…>`: the script text travels in the exec's argv. */
@@ -114,6 +115,11 @@ export function eventOf(fields: readonly Buffer[]): ScriptEvent {
     if (!STEP_NAME.test(value)) throw new ProtocolViolation(`a ${word} record names no step ("${displayName(value).slice(0, 60)}")`);
     return value;
   };
+  const knownStep = (i: number): PluginScriptStep => {
+    const value = step(i);
+    if (!isPluginScriptStep(value)) throw new ProtocolViolation(`a ${word} record names a step the backend does not know ("${value}")`);
+    return value;
+  };
   const oneOf = <T extends string>(i: number, allowed: readonly T[]): T => {
     const value = raw(i);
     if (!(allowed as readonly string[]).includes(value)) throw new ProtocolViolation(`a ${word} record holds "${displayName(value).slice(0, 60)}"`);
@@ -129,10 +135,13 @@ export function eventOf(fields: readonly Buffer[]): ScriptEvent {
     case 'BERTH':
       oneOf(1, [SCRIPT_PROTOCOL]);
       return { kind: 'hello' };
+    // A step the backend does not know cannot be a crash seam or a progress phase: the script
+    // and protocol/src/steps.ts disagree (a unit test compares them), so the record is a
+    // protocol violation, never passed on.
     case 'STEP':
-      return { kind: 'step', step: step(1) };
+      return { kind: 'step', step: knownStep(1) };
     case 'OK':
-      return { kind: 'ok', step: step(1) };
+      return { kind: 'ok', step: knownStep(1) };
     case 'INFO': {
       const key = raw(1);
       if (!INFO_KEY.test(key)) throw new ProtocolViolation('an INFO record has no key');
@@ -170,7 +179,7 @@ export function eventOf(fields: readonly Buffer[]): ScriptEvent {
     case 'JUNK':
       return { kind: 'junk', where: oneOf(1, ['previous', 'staging'] as const) };
     case 'CRASH':
-      return { kind: 'crash', step: step(1) };
+      return { kind: 'crash', step: knownStep(1) };
     case 'DONE':
       return { kind: 'done' };
     default:

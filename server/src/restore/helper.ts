@@ -1,11 +1,11 @@
 // The helper-container driver: creates the short-lived container that mounts each target's
 // parent directory, runs the helper script's subcommands in it, and drives the swap agent. The
 // backend never touches the engine host's filesystem itself; everything goes through here.
-import { hostname } from 'node:os';
 import type { Writable } from 'node:stream';
 import * as l10n from '@vscode/l10n';
 import { displayName, nameFromBytes } from '../archive/names';
-import type { Engine, ExecResult } from '../engine/engine';
+import type { Engine } from '../engine/engine';
+import type { ExecResult } from '../engine/exec';
 import { BerthError, OperationFailedError, RejectedError } from '../errors';
 import { currentOwner, ownerAlive, type Owner } from '../snapshots/liveness';
 import HELPER_SCRIPT from './helper.sh';
@@ -259,11 +259,6 @@ function parseOwnerLabel(label: string): Owner | undefined {
   if (!match) return undefined;
   return { host: match[1] ?? '', pid: Number(match[2]), startTime: match[3] === '0' ? '' : (match[3] ?? '') };
 }
-
-export function hostName(): string {
-  return hostname();
-}
-
 
 /** The agent's `ids` answer: each name's `device:inode`, or `none` when nothing is there. */
 export interface AgentIds {

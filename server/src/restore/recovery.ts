@@ -19,6 +19,7 @@ import { helpersOfJournal, startHelper, sweepHelpers, type Agent, type Helper } 
 import { isForward, journalIds, readJournal, removeJournal, setAsideCorrupt, writeJournal, type RestoreJournal } from './journal';
 import { finishInterruptedStop, startToPrior } from './runState';
 import { captureSafetyCopy, workloadOfJournal } from './safety';
+import { deferredSafetyNote } from './recoveryReport';
 import { reachStep, type StepHooks } from './seams';
 import { keptMessage, openAgent, removeAsides, removeStages, settleVolumes } from './settle';
 
@@ -165,7 +166,7 @@ async function recoverOne(deps: RecoveryDeps, engine: Engine, journal: RestoreJo
       if (!journal.safetySnapshotId) {
         if (options.deferSafety) {
           result.outcome = 'pending';
-          result.notes.push(l10n.t('The safety copy is stored in the background.'));
+          result.notes.push(deferredSafetyNote());
           return result;
         }
         await reachStep('recover.safety', deps.hooks);
