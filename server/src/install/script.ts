@@ -106,7 +106,7 @@ class ProtocolViolation extends Error {}
  * as escapes (displayName), so a container's message can neither break a line nor send
  * terminal escape sequences to whoever reads it.
  */
-export function eventOf(fields: readonly Buffer[]): ScriptEvent {
+function eventOf(fields: readonly Buffer[]): ScriptEvent {
   const word = (fields[0] ?? Buffer.alloc(0)).toString('latin1');
   const raw = (i: number) => nameFromBytes(fields[i] ?? Buffer.alloc(0));
   const text = (i: number) => displayName(raw(i));
