@@ -32,7 +32,7 @@ async function main(): Promise<void> {
   mkdirSync(folder);
   makePlugin(folder);
   const stateDir = join(work, 'state');
-  const backend = new Backend({ stateDir });
+  const backend = new Backend({ settings: { stateDir } });
   const engine = backend.engine();
   const container = await createTestContainer();
   const id = container.id;

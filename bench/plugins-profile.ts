@@ -34,7 +34,7 @@ async function main(): Promise<void> {
   const folder = join(work, 'plugin');
   mkdirSync(folder);
   makePlugin(folder);
-  const backend = new Backend({ stateDir: join(work, 'state') });
+  const backend = new Backend({ settings: { stateDir: join(work, 'state') } });
   const engine = backend.engine();
   const container = await createTestContainer();
   let marks: Mark[] = [];

@@ -61,7 +61,7 @@ async function main(): Promise<void> {
     sh(`docker exec ${name} sh -c '${generate.replace(/'/g, "'\\''")}'`);
     const bytes = Number(execFileSync('docker', ['exec', name, 'busybox', 'du', '-sb', '/data']).toString().split(/\s/)[0]);
 
-    const backend = new Backend({}, env);
+    const backend = new Backend({ settings: {}, env });
     const started = performance.now();
     const { snapshot } = await backend.snapshots.create({ workload: name, label: 'bench', quiesce: 'none' }, detachedContext());
     process.stdout.write(`Snapshot ${snapshot.id.slice(0, 12)}: ${(bytes / MiB).toFixed(0)} MiB in ${snapshot.files} files, stored ${(snapshot.storedBytes / MiB).toFixed(0)} MiB, taken in ${((performance.now() - started) / 1000).toFixed(1)} s\n`);

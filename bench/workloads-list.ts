@@ -49,7 +49,7 @@ async function main(): Promise<void> {
     console.log(`created ${CONTAINERS} containers in ${Math.round(performance.now() - createStart)} ms; the engine lists ${total} in all`);
 
     await pair.initialize({});
-    const backend = new Backend({});
+    const backend = new Backend({ settings: {} });
     const runs: Record<'raw' | 'backend' | 'rpc', () => Promise<number>> = {
       raw: async () => (await d.listContainers({ all: true })).length,
       backend: async () => (await backend.workloads.list(true)).length,

@@ -15,10 +15,10 @@ import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { Backend } from '../server/src/backend';
 import { detachedContext } from '../server/src/operation';
-import { shellCommand } from '../server/src/workspace/shell';
 import { cleanupTestObjects, createTestContainer, docker, uniqueName } from '../test/fixtures/docker';
 import { ensureGitImage } from '../test/fixtures/gitImage';
 import { git, tempDir, writeFiles } from '../test/fixtures/gitRepo';
+import { shellCommand } from '../test/fixtures/shell';
 import { median } from './lib/stats';
 
 const FILES = Number(process.env.BERTH_BENCH_FILES ?? 10_000);
@@ -72,7 +72,7 @@ async function main(): Promise<void> {
   const image = await ensureGitImage(d);
   const stateDir = tempDir('berth-bench-state-');
   const env = { ...process.env, BERTH_STATE_DIR: stateDir };
-  const backend = new Backend({ stateDir }, env);
+  const backend = new Backend({ settings: { stateDir }, env });
   const work = tempDir('berth-bench-ws-');
   try {
     const local = join(work, 'repo');

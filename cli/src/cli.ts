@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import * as l10n from '@vscode/l10n';
 import { ErrorCodes, ExitCodes, exitCodeFor, type ExitCode } from '../../protocol/src';
 import { Backend } from '../../server/src/backend';
+import type { Log } from '../../server/src/log';
 import { parseEndpoint } from '../../server/src/engine/endpoint';
 import { cutLongRuns, echo } from '../../server/src/echo';
 import { BerthError, RejectedError, errorMessage } from '../../server/src/errors';
@@ -84,18 +85,17 @@ export async function runCli(argv: readonly string[], io: CliIo, env: NodeJS.Pro
     }
     // Checked here so that an unusable value is blamed on the option, not on a setting.
     if (typeof dockerHost === 'string') parseEndpoint(dockerHost.trim(), 'setting', env, '--docker-host');
-    const backend = new Backend({ ...(typeof dockerHost === 'string' ? { dockerHost } : {}) }, env);
+    const verbose = parsed.values.verbose === true;
+    // Warnings always reach stderr; information only with --verbose.
+    const log: Log = { info: (m) => verbose && io.err(m), warn: (m) => io.err(`berth: ${m}`), error: (m) => io.err(`berth: ${m}`) };
+    const backend = new Backend({ settings: typeof dockerHost === 'string' ? { dockerHost } : {}, env, log });
     stateDir = backend.stateDir;
     // A request's own plugin root is the --root option here: messages name it so.
     backend.plugins.requestRootFrom = '--root';
-    const verbose = parsed.values.verbose === true;
-    // Every CLI start is also a recovery point: a capture that crashed may have left a workload
-    // paused or stopped (docs/snapshots.md).
-    backend.snapshots.log = { info: (m) => verbose && io.err(m), warn: (m) => io.err(`berth: ${m}`), error: (m) => io.err(`berth: ${m}`) };
-    await backend.sweepTempFiles(backend.snapshots.log);
-    await backend.snapshots.recover();
-    backend.restore.log = backend.snapshots.log;
-    if (command.touchesWorkloads) await backend.restore.recover();
+    // Every CLI start runs the start-up recovery, as the backend does before it serves; a
+    // command that changes workloads first stores what it deferred (docs/restore.md).
+    await backend.recoverAtStartup();
+    if (command.touchesWorkloads) await backend.finishRecovery();
     const result = await command.run(
       { positionals: parsed.positionals, options: parsed.values as Record<string, string | boolean | undefined>, io },
       backend,

@@ -25,7 +25,7 @@ export interface CommandSpec<R = unknown> {
   readonly summary: string;
   readonly positionals: { readonly min: number; readonly max: number };
   readonly options?: Readonly<Record<string, OptionSpec>>;
-  /** Changes workloads: unfinished restores are recovered first (docs/restore.md). */
+  /** Changes workloads: what the start-up recovery deferred is finished first (docs/restore.md). */
   readonly touchesWorkloads?: boolean;
   run(input: CommandInput, backend: Backend, ctx: OperationContext): Promise<R>;
   /** Human output for the result; --json prints the result itself instead. */

@@ -1,65 +1,65 @@
 import * as vscode from 'vscode';
-import { State, type LanguageClient } from 'vscode-languageclient/node';
+import { State, WorkDoneProgress, type LanguageClient, type WorkDoneProgressBegin, type WorkDoneProgressEnd, type WorkDoneProgressReport } from 'vscode-languageclient/node';
 import type { RequestType } from 'vscode-jsonrpc';
 import {
-  EngineStatusNotification,
   EngineStatusRequest,
-  ServerErrorNotification,
+  ErrorCodes,
   ServerInfoRequest,
   SettingsChangedNotification,
   WatchWorkloadsNotification,
-  WorkloadsChangedNotification,
   type EngineStatus,
   type ServerInfo,
 } from '../../protocol/src';
-import { registerCommands } from './commands';
-import { RecoveryNotifier } from './commands/restore/recoveryNotifier';
+import { NotificationHub, TOPICS } from './hub';
 import { createLanguageClient } from './languageClient';
 import { Log } from './log';
+import { BusyWorkloads } from './operations/busy';
+import { errorCode } from './operations/errors';
+import { OperationRunner, type OperationOptions, type OperationParams } from './operations/runner';
 import { affectsBackend, readBackendSettings } from './settings';
-import { StatusBar } from './statusBar';
-import { createViews, type Views } from './views';
-import { registerExportDocuments } from './workspace/exportDocuments';
 
 export type BackendState = 'starting' | 'ready' | 'stopped';
 
 /**
- * Owns everything the extension creates: the backend client, the log, the status bar, the
- * views and the commands. Nothing lives in module-level variables.
+ * What every view and command works through: the backend (its process, its state, requests and
+ * the one operation runner), the engine's status, the notification hub, the busy workloads and
+ * the log. It imports no view and no command: `extension.ts` makes those, hands them this, and
+ * gives them back to it to dispose. Nothing lives in module-level variables.
  */
 export class Ctx implements vscode.Disposable {
   readonly log = new Log();
+  /** Every backend notification, and every reason a view should refresh. */
+  readonly hub = new NotificationHub();
+  /** The workloads an operation of this client runs on; views mark them busy. */
+  readonly busy = new BusyWorkloads();
+  /** Runs every backend operation: progress, cancel, busy rows, errors, log lines. */
+  readonly operations: OperationRunner;
   private client: LanguageClient | undefined;
   private readonly disposables: vscode.Disposable[] = [];
-  private readonly statusBar: StatusBar;
-  private views_: Views | undefined;
   private readonly backendStateEmitter = new vscode.EventEmitter<BackendState>();
   private readonly engineStatusEmitter = new vscode.EventEmitter<EngineStatus | undefined>();
-  private readonly workloadsChangedEmitter = new vscode.EventEmitter<void>();
   private watching: boolean | undefined;
   private readonly logChannels = new Map<string, vscode.OutputChannel>();
   backendState: BackendState = 'starting';
   engineStatus: EngineStatus | undefined;
-  /** Milliseconds `activate` took (measured by Ctx itself, for the benchmark and the log). */
+  /** Milliseconds activation took (measured by extension.ts, for the benchmark and the log). */
   activationMs = -1;
 
   readonly onDidChangeBackendState = this.backendStateEmitter.event;
   readonly onDidChangeEngineStatus = this.engineStatusEmitter.event;
-  readonly onDidChangeWorkloads = this.workloadsChangedEmitter.event;
 
   constructor(readonly extensionContext: vscode.ExtensionContext) {
-    this.statusBar = new StatusBar(this);
-    this.disposables.push(this.log, this.statusBar, this.backendStateEmitter, this.engineStatusEmitter, this.workloadsChangedEmitter);
-  }
-
-  async activate(): Promise<void> {
-    const started = performance.now();
-    this.views_ = createViews(this);
-    this.disposables.push(this.views_);
-    this.disposables.push(...registerCommands(this));
-    this.disposables.push(new RecoveryNotifier(this));
-    this.disposables.push(registerExportDocuments(this));
+    this.operations = new OperationRunner(this);
     this.disposables.push(
+      this.log,
+      this.hub,
+      this.busy,
+      this.operations,
+      this.backendStateEmitter,
+      this.engineStatusEmitter,
+      this.hub.onEngineStatus((status) => this.setEngineStatus(status)),
+      this.hub.onServerError((e) => this.log.error(`Backend error: ${e.stack ?? e.message}`)),
+      this.busy.onDidChange(() => this.hub.refresh(TOPICS, 'busy')),
       vscode.workspace.onDidChangeConfiguration((event) => {
         if (affectsBackend(event) && this.client?.isRunning()) {
           void this.client.sendNotification(SettingsChangedNotification.type, readBackendSettings());
@@ -67,16 +67,19 @@ export class Ctx implements vscode.Disposable {
         }
       }),
     );
-    this.extensionContext.subscriptions.push(this);
-    // The backend starts in the background: activation must not wait for it.
-    void this.startBackend();
-    this.activationMs = Math.round(performance.now() - started);
-    this.log.info(`Berth activated in ${this.activationMs} ms`);
   }
 
-  private async startBackend(): Promise<void> {
+  /** Keeps what the composition root made with this Ctx; disposed with it, the last made first. */
+  own(...disposables: vscode.Disposable[]): void {
+    this.disposables.push(...disposables);
+  }
+
+  /** Starts the backend process; activation does not wait for it. */
+  async startBackend(): Promise<void> {
     const client = createLanguageClient(this.extensionContext, this.log);
     this.client = client;
+    // Before start: the client registers the handlers when it connects, and again on restarts.
+    this.hub.follow(client);
     this.disposables.push(
       client.onDidChangeState((event) => {
         if (event.newState === State.Running) this.setBackendState('ready');
@@ -91,19 +94,9 @@ export class Ctx implements vscode.Disposable {
       this.setBackendState('stopped');
       return;
     }
-    this.disposables.push(
-      client.onNotification(WorkloadsChangedNotification.type, () => this.workloadsChangedEmitter.fire()),
-      client.onNotification(EngineStatusNotification.type, (status) => this.setEngineStatus(status)),
-      client.onNotification(ServerErrorNotification.type, (e) => this.log.error(`Backend error: ${e.stack ?? e.message}`)),
-    );
     if (this.watching !== undefined) void client.sendNotification(WatchWorkloadsNotification.type, { visible: this.watching });
     await this.refreshEngineStatus();
-    this.workloadsChangedEmitter.fire();
-  }
-
-  views(): Views {
-    if (!this.views_) throw new Error('views not created');
-    return this.views_;
+    this.hub.refresh(['workloads', 'plugins'], 'containers');
   }
 
   /** One output channel per container name for its logs, reused across invocations. */
@@ -123,7 +116,10 @@ export class Ctx implements vscode.Disposable {
     else await this.startBackend();
   }
 
-  /** Sends a request to the backend; the token's cancellation crosses the process boundary. */
+  /**
+   * Sends a request to the backend; the token's cancellation crosses the process boundary. For
+   * reads (listings, pickers); operations go through `runOperation`.
+   */
   async request<P, R>(type: RequestType<P, R, void>, params: P, token?: vscode.CancellationToken): Promise<R> {
     const client = this.client;
     if (!client || !client.isRunning()) {
@@ -132,9 +128,31 @@ export class Ctx implements vscode.Disposable {
     return client.sendRequest(type, params, token);
   }
 
-  /** The backend's progress notifications for a work-done token (see withRequestProgress). */
+  /**
+   * Runs a backend operation with progress, cancel, the busy mark, error display and log lines
+   * (operations/runner.ts). Resolves to undefined when it failed or was cancelled: the user has
+   * been told.
+   */
+  runOperation<P, R>(type: RequestType<P, R, void>, params: OperationParams<P>, options: OperationOptions<R>): Promise<R | undefined> {
+    return this.operations.run(type, params, options);
+  }
+
+  /** Follows the backend's work-done progress for a token (the operation runner's feed). */
+  onWorkDoneProgress(token: string, handler: (value: WorkDoneProgressBegin | WorkDoneProgressReport | WorkDoneProgressEnd) => void): vscode.Disposable | undefined {
+    return this.client?.onProgress(WorkDoneProgress.type, token, handler);
+  }
+
+  /** The language client, for tests that follow a request's progress themselves. */
   languageClient(): LanguageClient | undefined {
     return this.client;
+  }
+
+  /**
+   * A listing failed. When the engine could not be reached, read its status again: the status
+   * bar and the welcome content then say so, and every view follows the new status.
+   */
+  noticeFailure(error: unknown): void {
+    if (errorCode(error) === ErrorCodes.EngineUnreachable) void this.refreshEngineStatus();
   }
 
   async refreshEngineStatus(): Promise<EngineStatus | undefined> {
@@ -164,6 +182,7 @@ export class Ctx implements vscode.Disposable {
     this.backendState = state;
     void vscode.commands.executeCommand('setContext', 'berth.backendState', state);
     this.backendStateEmitter.fire(state);
+    this.hub.refresh(['plugins', 'snapshots'], 'backend');
   }
 
   private setEngineStatus(status: EngineStatus): void {
@@ -171,7 +190,8 @@ export class Ctx implements vscode.Disposable {
     this.engineStatus = status;
     void vscode.commands.executeCommand('setContext', 'berth.engineUnreachable', !status.reachable);
     this.engineStatusEmitter.fire(status);
-    if (before && !before.reachable && status.reachable) this.workloadsChangedEmitter.fire();
+    this.hub.refresh(['workloads', 'plugins'], 'engine');
+    if (before && !before.reachable && status.reachable) this.hub.refresh(['workloads', 'plugins'], 'containers');
   }
 
   async dispose(): Promise<void> {

@@ -1,6 +1,7 @@
 // The one place for protocol types. Both the client and the server import from here; nothing
 // here may import vscode or dockerode (lint enforces it).
 export * from './errors';
+export type { WithProgress } from './params/progress';
 export * from './identity';
 export * from './engine';
 export * from './server';
@@ -9,3 +10,4 @@ export * from './workspace';
 export * from './plugins';
 export * from './snapshots';
 export * from './restore';
+export * from './steps';

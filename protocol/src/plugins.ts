@@ -1,5 +1,10 @@
 import { NotificationType, RequestType } from 'vscode-jsonrpc';
+import type { InstallPluginParams, ListPluginsParams, PluginRefParams, SweepPluginsParams } from './params/plugins';
 import type { Workload } from './workloads';
+
+// Each request's params are declared once, as a schema in params/plugins.ts (the backend validates
+// them with it); these are its types.
+export type { InstallPluginParams, ListPluginsParams, PluginRefParams, SweepPluginsParams } from './params/plugins';
 
 // Plugins: directories under a workload's plugin root, installed atomically (docs/plugins.md).
 
@@ -71,23 +76,6 @@ export interface WorkloadPlugins {
   readonly error?: { readonly code: number; readonly message: string };
 }
 
-interface PluginRootParams {
-  /** Overrides the `berth.plugins.root` setting for this call (the CLI's --root); the label still wins. */
-  readonly root?: string;
-}
-interface MutatingParams extends PluginRootParams {
-  /** Wait for another operation's lock instead of failing with Busy at once. */
-  readonly wait?: boolean;
-  /** LSP work-done progress token; progress messages name the step. */
-  readonly workDoneToken?: string | number;
-}
-
-export interface ListPluginsParams extends PluginRootParams {
-  /** One workload (ID, name or identity); omitted means every running workload. */
-  readonly workload?: string;
-  /** With no workload: also list workloads whose plugin root does not exist. Default false. */
-  readonly includeEmpty?: boolean;
-}
 export interface ListPluginsResult {
   readonly workloads: readonly WorkloadPlugins[];
 }
@@ -97,13 +85,6 @@ export namespace ListPluginsRequest {
   export const type = new RequestType<ListPluginsParams, ListPluginsResult, void>(method);
 }
 
-export interface InstallPluginParams extends MutatingParams {
-  readonly workload: string;
-  /** Absolute path of a local folder; its content becomes the plugin directory. */
-  readonly folder: string;
-  /** The plugin's name; default: the folder's base name. */
-  readonly name?: string;
-}
 export interface InstallPluginResult extends PluginVersion {
   readonly workload: string;
   readonly name: string;
@@ -127,10 +108,6 @@ export namespace InstallPluginRequest {
   export const type = new RequestType<InstallPluginParams, InstallPluginResult, void>(method);
 }
 
-export interface PluginRefParams extends MutatingParams {
-  readonly workload: string;
-  readonly name: string;
-}
 export interface RollbackPluginResult {
   readonly workload: string;
   readonly name: string;
@@ -158,9 +135,6 @@ export namespace RemovePluginRequest {
   export const type = new RequestType<PluginRefParams, RemovePluginResult, void>(method);
 }
 
-export interface SweepPluginsParams extends MutatingParams {
-  readonly workload: string;
-}
 export interface SweepPluginsResult {
   readonly workload: string;
   readonly root: string;

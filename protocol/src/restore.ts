@@ -1,41 +1,13 @@
-import { NotificationType, RequestType, type ProgressToken } from 'vscode-jsonrpc';
+import { NotificationType, RequestType } from 'vscode-jsonrpc';
 import type { WorkloadIdentity } from './identity';
+import type { RestorePreviewParams, RestoreSnapshotParams } from './params/restore';
 
-/**
- * The named steps of a restore, in order. The same names are the crash-test seams
- * (`BERTH_CRASH_AT`), the journal's `step`, the progress messages' phases and the log lines;
- * docs/restore.md says what each leaves on disk and how recovery resolves a crash there.
- */
-export const RESTORE_STEPS = [
-  'restore.lock',
-  'restore.verify',
-  'restore.helper',
-  'restore.journal',
-  'restore.stage',
-  'restore.verify-staged',
-  'restore.stop',
-  'restore.aside',
-  'restore.swap-in',
-  'restore.commit',
-  'restore.start',
-  'restore.safety',
-  'restore.cleanup',
-] as const;
-export type RestoreStep = (typeof RESTORE_STEPS)[number];
-
-/** The named steps of the recovery sweep (also crash seams). */
-export const RECOVERY_STEPS = ['recover.helper', 'recover.settle', 'recover.start', 'recover.safety', 'recover.cleanup'] as const;
-export type RecoveryStep = (typeof RECOVERY_STEPS)[number];
+// Each request's params are declared once, as a schema in params/restore.ts (the backend validates
+// them with it); these are its types.
+export type { RestorePreviewParams, RestoreSnapshotParams } from './params/restore';
 
 /** The run state a workload had before the restore, which it gets back. */
 export type PriorRunState = 'running' | 'paused' | 'stopped';
-
-export interface RestorePreviewParams {
-  /** A workload reference: container ID, name or identity key. */
-  readonly workload: string;
-  /** The snapshot: record ID, label, or content ID (or a prefix of 8+ hex digits); see SnapshotRef. */
-  readonly snapshot: string;
-}
 
 export interface RestoreVolumePlan {
   readonly index: number;
@@ -68,14 +40,11 @@ export namespace RestorePreviewRequest {
   export const type = new RequestType<RestorePreviewParams, RestorePreviewResult, void>(method);
 }
 
-export interface RestoreSnapshotParams {
-  readonly workload: string;
-  /** The snapshot: record ID, label, or content ID (prefix); restore acts on its content. */
-  readonly snapshot: string;
-  /** Must equal the snapshot's full 64-digit ID (like an `X-Confirm-Restore` header); anything else is refused. */
-  readonly confirm: string;
-  /** LSP work-done progress: the phase and percentage of the named steps. */
-  readonly workDoneToken?: ProgressToken;
+/** A moved-aside directory of old data that a restore kept, and why. */
+export interface KeptOldData {
+  /** Its path on the engine host. */
+  readonly path: string;
+  readonly reason: string;
 }
 
 export interface RestoreSnapshotResult {
@@ -91,6 +60,11 @@ export interface RestoreSnapshotResult {
   readonly safetyPending?: string;
   /** Engine-host paths of moved-aside old data that is still kept (only with `safetyPending`). */
   readonly safetyCopies?: readonly string[];
+  /**
+   * Replaced data kept on the engine host for good (Berth never deletes it): the pre-restore
+   * snapshot does not hold all of it (a socket, a name the format cannot store). Also in `warnings`.
+   */
+  readonly keptAsides?: readonly KeptOldData[];
   readonly priorState: PriorRunState;
   /** The workload's state afterwards (`removed` when its container disappeared during the restore). */
   readonly finalState: string;
@@ -128,6 +102,8 @@ export interface RecoveredRestore {
   readonly restarted: boolean;
   /** The safety snapshot stored by recovery (or earlier by the restore itself). */
   readonly safetySnapshot?: string;
+  /** Replaced data kept on the engine host because the safety snapshot does not hold all of it. */
+  readonly keptAsides?: readonly KeptOldData[];
   /** Data found where a volume's old data belonged, written by someone else: kept at these host paths. */
   readonly conflicts: readonly string[];
   /** What recovery did beyond the usual, for the log (not a failure). */

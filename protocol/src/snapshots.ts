@@ -1,15 +1,38 @@
 import { NotificationType, RequestType } from 'vscode-jsonrpc';
+import type { QuiesceMode } from './choices';
 import type { WorkloadIdentity } from './identity';
+import type {
+  AdoptSnapshotParams,
+  CreateSnapshotParams,
+  ExportSnapshotParams,
+  ImportSnapshotParams,
+  ListSnapshotsParams,
+  PinSnapshotParams,
+  PruneSnapshotsParams,
+  SnapshotRef,
+  VerifySnapshotParams,
+} from './params/snapshots';
 
-/** How a workload is held still while its volumes are read (`berth.snapshots.quiesce`). */
-export type QuiesceMode = 'pause' | 'stop' | 'none';
+// Each request's params are declared once, as a schema in params/snapshots.ts (the backend validates
+// them with it); these are its types.
+export type {
+  AdoptSnapshotParams,
+  CreateSnapshotParams,
+  ExportSnapshotParams,
+  ImportSnapshotParams,
+  ListSnapshotsParams,
+  PinSnapshotParams,
+  PruneSnapshotsParams,
+  SnapshotRef,
+  VerifySnapshotParams,
+} from './params/snapshots';
+
+export { QUIESCE_MODES, type QuiesceMode } from './choices';
 /**
  * What a snapshot records as used: the setting's mode, or `offline` when the workload was not
  * running (its data was already at rest, so nothing had to be done).
  */
 export type AppliedQuiesce = QuiesceMode | 'offline';
-
-export const QUIESCE_MODES: readonly QuiesceMode[] = ['pause', 'stop', 'none'];
 
 export interface SnapshotVolumeInfo {
   /** The volume's directory in the archive: `0/`, `1/`, … */
@@ -116,10 +139,6 @@ export interface QuarantinedRecordInfo {
   readonly objectPresent: boolean;
 }
 
-export interface ListSnapshotsParams {
-  /** A workload reference (ID, name or identity key); all workloads when absent. */
-  readonly workload?: string;
-}
 export interface ListSnapshotsResult {
   readonly snapshots: readonly SnapshotInfo[];
   /** Stored objects without a readable record (kept, adoptable); of the workload when one is asked for. */
@@ -133,14 +152,6 @@ export namespace ListSnapshotsRequest {
   export const type = new RequestType<ListSnapshotsParams, ListSnapshotsResult, void>(method);
 }
 
-export interface CreateSnapshotParams {
-  readonly workload: string;
-  readonly label?: string;
-  /** Defaults to `pause`. */
-  readonly quiesce?: QuiesceMode;
-  /** Keep-last-N retention to apply to this workload afterwards; 0 or absent keeps all. */
-  readonly keep?: number;
-}
 export interface CreateSnapshotResult {
   readonly snapshot: SnapshotInfo;
   /**
@@ -161,18 +172,6 @@ export namespace CreateSnapshotRequest {
   export const type = new RequestType<CreateSnapshotParams, CreateSnapshotResult, void>(method);
 }
 
-/**
- * Names a snapshot: by record ID, by label, or by content ID (or a prefix of 8+ hex digits).
- * Verify, export and restore act on content, so any reference whose matches share one content ID
- * will do; delete and pin act on one record, and a reference matching several is refused with a
- * list of them (InvalidParams).
- */
-export interface SnapshotRef {
-  readonly id: string;
-  /** Only this workload's records (identity key, or container name). */
-  readonly workload?: string;
-}
-
 export interface VerifySnapshotResult {
   readonly id: string;
   readonly ok: boolean;
@@ -185,7 +184,7 @@ export interface VerifySnapshotResult {
 /** Client → server. Re-reads the stored data: every file's size and hash, and the ID. */
 export namespace VerifySnapshotRequest {
   export const method = 'berth/snapshots/verify';
-  export const type = new RequestType<SnapshotRef, VerifySnapshotResult, void>(method);
+  export const type = new RequestType<VerifySnapshotParams, VerifySnapshotResult, void>(method);
 }
 
 export interface DeleteSnapshotResult {
@@ -199,9 +198,6 @@ export namespace DeleteSnapshotRequest {
   export const type = new RequestType<SnapshotRef, DeleteSnapshotResult, void>(method);
 }
 
-export interface PinSnapshotParams extends SnapshotRef {
-  readonly pinned: boolean;
-}
 export interface PinSnapshotResult {
   readonly snapshots: readonly SnapshotInfo[];
 }
@@ -211,10 +207,6 @@ export namespace PinSnapshotRequest {
   export const type = new RequestType<PinSnapshotParams, PinSnapshotResult, void>(method);
 }
 
-export interface ExportSnapshotParams extends SnapshotRef {
-  /** Absolute path of the file to write (replaced atomically). */
-  readonly file: string;
-}
 export interface ExportSnapshotResult {
   readonly file: string;
   readonly bytes: number;
@@ -227,10 +219,6 @@ export namespace ExportSnapshotRequest {
   export const type = new RequestType<ExportSnapshotParams, ExportSnapshotResult, void>(method);
 }
 
-export interface ImportSnapshotParams {
-  /** Absolute path of a portable snapshot file. */
-  readonly file: string;
-}
 export interface ImportSnapshotResult {
   readonly snapshot: SnapshotInfo;
   /**
@@ -245,11 +233,6 @@ export namespace ImportSnapshotRequest {
   export const type = new RequestType<ImportSnapshotParams, ImportSnapshotResult, void>(method);
 }
 
-export interface PruneSnapshotsParams {
-  readonly workload: string;
-  /** Keep the newest N; pinned and labelled snapshots are always kept. */
-  readonly keep: number;
-}
 export interface PruneSnapshotsResult {
   /** Record IDs removed. */
   readonly removed: readonly string[];
@@ -260,10 +243,6 @@ export namespace PruneSnapshotsRequest {
   export const type = new RequestType<PruneSnapshotsParams, PruneSnapshotsResult, void>(method);
 }
 
-export interface AdoptSnapshotParams {
-  /** The orphaned object's content ID (or a unique prefix of 8+ hex digits). */
-  readonly id: string;
-}
 export interface AdoptSnapshotResult {
   readonly snapshot: SnapshotInfo;
 }

@@ -1,5 +1,10 @@
 import { NotificationType, RequestType } from 'vscode-jsonrpc';
 import type { WorkloadIdentity } from './identity';
+import type { LifecycleParams, ListWorkloadsParams, WorkloadLogsParams } from './params/workloads';
+
+// Each request's params are declared once, as a schema in params/workloads.ts (the backend validates
+// them with it); these are its types.
+export type { LifecycleParams, ListWorkloadsParams, WorkloadLogsParams, WorkloadRef } from './params/workloads';
 
 export type WorkloadState = 'created' | 'running' | 'paused' | 'restarting' | 'removing' | 'exited' | 'dead';
 export type WorkloadHealth = 'healthy' | 'unhealthy' | 'starting' | 'none';
@@ -39,10 +44,6 @@ export interface Workload {
   readonly busy?: string;
 }
 
-export interface ListWorkloadsParams {
-  /** Include stopped containers; default true. */
-  readonly all?: boolean;
-}
 export interface ListWorkloadsResult {
   readonly workloads: readonly Workload[];
 }
@@ -52,11 +53,6 @@ export namespace ListWorkloadsRequest {
   export const type = new RequestType<ListWorkloadsParams, ListWorkloadsResult, void>(method);
 }
 
-/** Names a workload by container ID, container name or durable identity string. */
-export interface WorkloadRef {
-  readonly workload: string;
-}
-
 export type LifecycleAction = 'start' | 'stop' | 'restart';
 export interface LifecycleResult {
   readonly workload: Workload;
@@ -64,24 +60,19 @@ export interface LifecycleResult {
 /** Client → server. Starts a container; resolves when the engine reports it started. */
 export namespace StartWorkloadRequest {
   export const method = 'berth/workloads/start';
-  export const type = new RequestType<WorkloadRef, LifecycleResult, void>(method);
+  export const type = new RequestType<LifecycleParams, LifecycleResult, void>(method);
 }
 /** Client → server. Stops a container (the engine's default grace period). */
 export namespace StopWorkloadRequest {
   export const method = 'berth/workloads/stop';
-  export const type = new RequestType<WorkloadRef, LifecycleResult, void>(method);
+  export const type = new RequestType<LifecycleParams, LifecycleResult, void>(method);
 }
 /** Client → server. Restarts a container. */
 export namespace RestartWorkloadRequest {
   export const method = 'berth/workloads/restart';
-  export const type = new RequestType<WorkloadRef, LifecycleResult, void>(method);
+  export const type = new RequestType<LifecycleParams, LifecycleResult, void>(method);
 }
 
-export interface WorkloadLogsParams extends WorkloadRef {
-  /** How many lines from the end; default 500, at most 10000. */
-  readonly tail?: number;
-  readonly timestamps?: boolean;
-}
 export interface WorkloadLogsResult {
   readonly name: string;
   /** stdout and stderr interleaved in engine order, demultiplexed, UTF-8. */

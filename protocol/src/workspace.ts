@@ -1,4 +1,22 @@
-import { RequestType, type ProgressToken } from 'vscode-jsonrpc';
+import { RequestType } from 'vscode-jsonrpc';
+import type { WorkspaceImportMode } from './choices';
+import type {
+  WorkspaceApplyParams,
+  WorkspaceExportParams,
+  WorkspaceFileContentParams,
+  WorkspaceImportParams,
+  WorkspaceSavePatchParams,
+} from './params/workspace';
+
+// Each request's params are declared once, as a schema in params/workspace.ts (the backend validates
+// them with it); these are its types.
+export type {
+  WorkspaceApplyParams,
+  WorkspaceExportParams,
+  WorkspaceFileContentParams,
+  WorkspaceImportParams,
+  WorkspaceSavePatchParams,
+} from './params/workspace';
 
 /** Where the repo path came from: the request, the container label, the setting, or the default. */
 export type WorkspacePathSource = 'param' | 'label' | 'setting' | 'default';
@@ -30,17 +48,6 @@ export interface WorkspaceChangedFile {
   /** Line counts; absent for binary files. */
   readonly additions?: number;
   readonly deletions?: number;
-}
-
-export interface WorkspaceExportParams {
-  readonly workload: string;
-  /** Repo path inside the container; wins over the `berth.workspace.path` label. */
-  readonly path?: string;
-  /** The `berth.workspace.path` setting: used when the container has no such label. */
-  readonly defaultPath?: string;
-  /** Diff against this commit-ish instead of the recorded base. */
-  readonly base?: string;
-  readonly workDoneToken?: ProgressToken;
 }
 
 export interface WorkspaceExportResult {
@@ -77,24 +84,7 @@ export namespace WorkspaceExportRequest {
   export const type = new RequestType<WorkspaceExportParams, WorkspaceExportResult, void>(method);
 }
 
-export type WorkspaceImportMode = 'tracked' | 'full_copy';
-
-export interface WorkspaceImportParams {
-  readonly workload: string;
-  /** Absolute path of the local repository's top folder. */
-  readonly dir: string;
-  readonly path?: string;
-  readonly defaultPath?: string;
-  /** `tracked` (default): tracked files with their working-tree content plus `.git`. */
-  readonly mode?: WorkspaceImportMode;
-  /** Create and check out this branch in the container. */
-  readonly branch?: string;
-  /** Start the branch at this commit-ish of the local repo (needs `branch`). */
-  readonly from?: string;
-  /** Remove write permission from the copy afterwards. */
-  readonly readOnly?: boolean;
-  readonly workDoneToken?: ProgressToken;
-}
+export { WORKSPACE_IMPORT_MODES, type WorkspaceImportMode } from './choices';
 
 export interface WorkspaceImportResult {
   readonly workload: string;
@@ -118,12 +108,6 @@ export namespace WorkspaceImportRequest {
   export const type = new RequestType<WorkspaceImportParams, WorkspaceImportResult, void>(method);
 }
 
-export interface WorkspaceFileContentParams {
-  readonly exportId: string;
-  readonly path: string;
-  readonly side: 'base' | 'new';
-}
-
 export interface WorkspaceFileContentResult {
   /** The text of that side; empty when the side does not exist (added or deleted files). */
   readonly content: string;
@@ -135,13 +119,6 @@ export interface WorkspaceFileContentResult {
 export namespace WorkspaceFileContentRequest {
   export const method = 'berth/workspace/fileContent';
   export const type = new RequestType<WorkspaceFileContentParams, WorkspaceFileContentResult, void>(method);
-}
-
-export interface WorkspaceApplyParams {
-  readonly exportId: string;
-  /** Absolute path of a local repository (its top folder). */
-  readonly repo: string;
-  readonly workDoneToken?: ProgressToken;
 }
 
 export interface WorkspaceApplyResult {
@@ -158,12 +135,6 @@ export interface WorkspaceApplyResult {
 export namespace WorkspaceApplyRequest {
   export const method = 'berth/workspace/apply';
   export const type = new RequestType<WorkspaceApplyParams, WorkspaceApplyResult, void>(method);
-}
-
-export interface WorkspaceSavePatchParams {
-  readonly exportId: string;
-  /** Absolute path the user chose. A regular or new file is replaced whole; a device or FIFO is written to. */
-  readonly file: string;
 }
 
 export interface WorkspaceSavePatchResult {

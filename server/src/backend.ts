@@ -1,12 +1,13 @@
 import * as l10n from '@vscode/l10n';
-import type { EngineStatus } from '../../protocol/src';
+import type { EngineStatus, RecoveryReport } from '../../protocol/src';
 import { echo } from './echo';
-import { Engine } from './engine/engine';
-import { resolveEndpoint, type EngineEndpoint } from './engine/endpoint';
+import type { Engine } from './engine/engine';
+import { DEFAULT_ENGINE, Engines } from './engine/engines';
 import { DEFAULT_HELPER_IMAGE, PluginService } from './install/pluginService';
+import { nullLog, type Log } from './log';
+import { mergeRecoveryReports } from './restore/recoveryReport';
 import { RestoreService } from './restore/restoreService';
 import { SnapshotService } from './snapshots/snapshotService';
-import type { Log } from './log';
 import { fsErrorMessage } from './state/fsErrors';
 import { resolveStateDir } from './state/stateDir';
 import { sweepTempFiles } from './state/tempSweep';
@@ -23,26 +24,57 @@ export interface BackendSettings {
   readonly helperImage?: string;
 }
 
+export interface BackendOptions {
+  readonly settings: BackendSettings;
+  /** DOCKER_HOST, BERTH_STATE_DIR, the crash seams, …; process.env when not given. */
+  readonly env?: NodeJS.ProcessEnv;
+  /** Where every service logs: the client's log channel over RPC, stderr in the CLI. */
+  readonly log?: Log;
+}
+
+/** What the background half of the start-up recovery tells the process that runs it. */
+export interface StartupListener {
+  /** The plugin sweep recovered or removed something in this workload. */
+  pluginsChanged?(workloadId: string): void;
+  /** Deferred safety copies were stored; the report covers the whole start-up recovery. */
+  recovered?(report: RecoveryReport): void;
+}
+
 /**
- * The backend's services and their configuration, shared by the RPC server and the CLI so both
- * run the same code. Holds no RPC or CLI types.
+ * The composition root: builds every service, each with its logger, from the settings and the
+ * environment, and owns the one start-up path. The RPC server (server.ts) and the CLI
+ * (cli/src/cli.ts) each make one and run the same code. Holds no RPC or CLI types.
+ *
+ * Engines are held by name (engine/engines.ts); today only DEFAULT_ENGINE is configured, and
+ * every service asks for it through `engine()`.
  */
 export class Backend {
-  private currentEngine: Engine | undefined;
-  private endpointError: Error | undefined;
+  private readonly log: Log;
+  private readonly engines: Engines;
   readonly workloads: WorkloadService;
   readonly workspace: WorkspaceService;
   readonly plugins: PluginService;
   readonly snapshots: SnapshotService;
   readonly restore: RestoreService;
   stateDir: string;
+  private settings: BackendSettings;
+  private readonly env: NodeJS.ProcessEnv;
+  /** What the start-up recovery did to restores, for berth/recovery/startup and `berth recover`. */
+  private startupReport: RecoveryReport | undefined;
 
-  constructor(private settings: BackendSettings, private readonly env: NodeJS.ProcessEnv = process.env) {
-    this.stateDir = resolveStateDir(settings.stateDir, env);
-    this.workloads = new WorkloadService(() => this.engine());
-    this.workspace = new WorkspaceService(() => this.engine(), this.workloads, () => this.stateDir);
+  constructor(options: BackendOptions) {
+    this.settings = options.settings;
+    this.env = options.env ?? process.env;
+    this.log = options.log ?? nullLog;
+    const env = this.env;
+    this.stateDir = resolveStateDir(this.settings.stateDir, env);
+    this.engines = new Engines(env);
+    this.engines.configure(DEFAULT_ENGINE, this.settings.dockerHost);
+    const engine = () => this.engine();
+    this.workloads = new WorkloadService(engine);
+    this.workspace = new WorkspaceService(engine, this.workloads, () => this.stateDir);
     this.plugins = new PluginService(
-      () => this.engine(),
+      engine,
       this.workloads,
       {
         stateDir: () => this.stateDir,
@@ -55,31 +87,66 @@ export class Backend {
         helperImage: () => this.settings.helperImage?.trim() || env.BERTH_HELPER_IMAGE?.trim() || DEFAULT_HELPER_IMAGE,
       },
       env,
+      this.log,
     );
-    this.snapshots = new SnapshotService(this);
-    this.restore = new RestoreService(this, env);
-    this.configureEngine();
+    this.snapshots = new SnapshotService(this, this.log);
+    this.restore = new RestoreService(this, env, this.log);
   }
 
   /** The engine for the configured endpoint; throws the endpoint's error when it is invalid. */
   engine(): Engine {
-    if (this.endpointError) throw this.endpointError;
-    if (!this.currentEngine) throw new Error('engine not configured');
-    return this.currentEngine;
+    return this.engines.get(DEFAULT_ENGINE);
   }
 
   /**
-   * Removes temp files of atomic writes whose writer died (state/tempSweep.ts); run at every
-   * CLI start and backend start, before recovery reads anything. Never throws; skipped on a
-   * state directory that takes no writes.
+   * The one start-up path: the RPC server runs it before it answers `initialize` (so before
+   * any request is served), the CLI before every command. In order:
+   * 1. temp files of atomic writes whose writer died are removed (state/tempSweep.ts);
+   * 2. snapshots: workloads a crashed capture left paused or stopped are put back, temp folders
+   *    and abandoned objects of dead operations removed, old catalog records migrated;
+   * 3. restores a crash interrupted are finished or undone: volumes settled, workloads started.
+   *    Their safety copies (which read all the old data) wait for `finishRecovery`.
+   * With nothing to recover it reads directories and makes no engine call, so a command that
+   * needs no engine works without one (test/unit/startup.test.ts). Never throws: problems are
+   * logged and in the report.
    */
-  async sweepTempFiles(log: Log): Promise<void> {
-    try {
-      if (!(await stateDirWritable(this.stateDir))) return;
-      for (const path of await sweepTempFiles(this.stateDir)) log.info(`Removed ${path}, left by an interrupted write`);
-    } catch (error) {
-      log.warn(l10n.t('Cannot sweep interrupted writes in {0}: {1}', echo(this.stateDir), fsErrorMessage(error, this.stateDir)));
-    }
+  async recoverAtStartup(): Promise<RecoveryReport> {
+    await this.sweepTempFiles();
+    await this.snapshots.recover();
+    this.startupReport = await this.restore.recover({ deferSafety: true });
+    return this.startupReport;
+  }
+
+  /**
+   * Stores the safety copies the start-up recovery deferred (nothing to do, and no engine call,
+   * when it deferred none). The server runs it in the background once it serves; the CLI before
+   * a command that changes workloads. Returns the report of the whole start-up recovery when it
+   * did something.
+   */
+  async finishRecovery(): Promise<RecoveryReport | undefined> {
+    if (!this.startupReport?.restores.some((r) => r.outcome === 'pending')) return undefined;
+    const report = await this.restore.recover();
+    this.startupReport = mergeRecoveryReports(this.startupReport, report);
+    return this.startupReport;
+  }
+
+  /**
+   * The background half of the server's start-up, run once it serves: `finishRecovery`, and
+   * meanwhile the plugin sweep of the running workloads this state directory has operated on
+   * (install/sweeper.ts; no engine call when there are none). Requests are served meanwhile: a
+   * workload being swept answers BUSY like any other locked one. Never throws.
+   */
+  async recoverInBackground(listener: StartupListener = {}): Promise<void> {
+    const restores = this.finishRecovery().then((report) => {
+      if (report?.didSomething) listener.recovered?.(report);
+    });
+    const plugins = this.plugins.sweepAtStartup((workloadId) => listener.pluginsChanged?.(workloadId));
+    await Promise.all([restores, plugins]);
+  }
+
+  /** What the start-up recovery did to restores (undefined before it ran). */
+  startupRecovery(): RecoveryReport | undefined {
+    return this.startupReport;
   }
 
   settleWorkload(key: string): Promise<void> {
@@ -93,37 +160,30 @@ export class Backend {
 
   /** The endpoint as configured, even when invalid (for messages). */
   endpointUrl(): string {
-    return this.currentEngine?.endpoint.url ?? this.settings.dockerHost ?? this.env.DOCKER_HOST ?? 'unix:///var/run/docker.sock';
+    return this.engines.endpointUrl(DEFAULT_ENGINE);
   }
 
   /** Applies new settings; returns true when the engine endpoint changed. */
   updateSettings(settings: BackendSettings): boolean {
-    const before = this.currentEngine?.endpoint.url;
     this.settings = settings;
     this.stateDir = resolveStateDir(settings.stateDir, this.env);
-    this.configureEngine();
-    return this.currentEngine?.endpoint.url !== before || this.endpointError !== undefined;
+    return this.engines.configure(DEFAULT_ENGINE, settings.dockerHost);
   }
 
-  async engineStatus(signal?: AbortSignal): Promise<EngineStatus> {
-    if (this.endpointError) {
-      const source = this.settings.dockerHost?.trim() ? 'setting' : this.env.DOCKER_HOST?.trim() ? 'DOCKER_HOST' : 'default';
-      return { reachable: false, endpoint: this.endpointUrl(), endpointSource: source, error: this.endpointError.message };
-    }
-    return this.engine().status(signal);
+  engineStatus(signal?: AbortSignal): Promise<EngineStatus> {
+    return this.engines.status(DEFAULT_ENGINE, signal);
   }
 
-  private configureEngine(): void {
-    let endpoint: EngineEndpoint;
+  /**
+   * Removes temp files of atomic writes whose writer died (state/tempSweep.ts), before recovery
+   * reads anything. Never throws; skipped on a state directory that takes no writes.
+   */
+  private async sweepTempFiles(): Promise<void> {
     try {
-      endpoint = resolveEndpoint(this.settings.dockerHost, this.env);
+      if (!(await stateDirWritable(this.stateDir))) return;
+      for (const path of await sweepTempFiles(this.stateDir)) this.log.info(`Removed ${path}, left by an interrupted write`);
     } catch (error) {
-      this.currentEngine = undefined;
-      this.endpointError = error as Error;
-      return;
+      this.log.warn(l10n.t('Cannot sweep interrupted writes in {0}: {1}', echo(this.stateDir), fsErrorMessage(error, this.stateDir)));
     }
-    this.endpointError = undefined;
-    if (this.currentEngine?.endpoint.url === endpoint.url) return;
-    this.currentEngine = new Engine(endpoint);
   }
 }

@@ -12,20 +12,24 @@ import {
   type WorkDoneProgressReport,
 } from 'vscode-languageserver/node';
 import { ErrorCodes, type BerthErrorData } from '../../protocol/src';
-import { cutLongRuns, echo } from './echo';
+import { requestParams, type ParamsSchemaOf, type ParsedParams, type RequestMethod, type SentParams } from '../../protocol/src/params';
+import { cutLongRuns } from './echo';
 import { BerthError, InvalidParamsError, errorMessage } from './errors';
 import type { Log } from './log';
+import { paramsParser } from './params';
 import { fsError } from './state/fsErrors';
 import type { OperationContext, ProgressSink } from './operation';
 
-export type Handler<R> = (params: unknown, ctx: OperationContext) => Promise<R> | R;
+/** A request's namespace from protocol/src: its method names its params schema (`requestParams`). */
+export interface BerthRequest<M extends RequestMethod, R> {
+  readonly method: M;
+  readonly type: RequestType<SentParams<ParamsSchemaOf<M>>, R, void>;
+}
+
+/** A handler gets its request's params parsed by the request's schema, and the operation's context. */
+export type Handler<M extends RequestMethod, R> = (params: ParsedParams<ParamsSchemaOf<M>>, ctx: OperationContext) => Promise<R> | R;
 
 export interface RequestOptions {
-  /**
-   * The params' named fields. When given, params must be absent, null or an object holding only
-   * these fields; anything else is InvalidParams naming the field. `[]` means "takes no params".
-   */
-  readonly fields?: readonly string[];
   /** The title of the work-done progress the client shows when it sent a workDoneToken. */
   readonly title?: string;
   /** Told when the request failed because the engine could not be reached. */
@@ -35,22 +39,24 @@ export interface RequestOptions {
 }
 
 /**
- * Registers a request handler that: validates the params' outer shape, turns the cancellation
- * token into an AbortSignal, turns work-done progress into a ProgressSink, and answers every
- * failure with a typed ResponseError so that the backend never crashes on bad input.
+ * Registers a request handler that: parses the params with the request's schema (failures are
+ * InvalidParams naming the field), turns the cancellation token into an AbortSignal, turns
+ * work-done progress into a ProgressSink, and answers every failure with a typed ResponseError
+ * so that the backend never crashes on bad input.
  *
  * Registered by method name with a rest-argument handler because vscode-jsonrpc spreads
  * positional params into the handler's arguments: `params: [1, 2]` would otherwise arrive as
  * `(1, 2)` with the cancellation token lost, and `params: []` as `(token)`.
  */
-export function onRequest<P, R>(
+export function onRequest<M extends RequestMethod, R>(
   connection: Connection,
   log: Log,
-  type: RequestType<P, R, void>,
-  handler: Handler<R>,
+  request: BerthRequest<M, R>,
+  handler: Handler<M, R>,
   options: RequestOptions = {},
 ): void {
-  const method = type.method;
+  const method = request.method;
+  const parse = paramsParser(requestParams[method], method);
   connection.onRequest(method, async (...args: unknown[]) => {
     const last = args[args.length - 1];
     const token = CancellationToken.is(last) ? (args.pop() as CancellationToken) : CancellationToken.None;
@@ -62,8 +68,7 @@ export function onRequest<P, R>(
       if (args.length > 1) {
         throw new InvalidParamsError(l10n.t('{0} takes one object of named params, not {1} positional params.', method, args.length));
       }
-      const { params, workDoneToken } = splitWorkDoneToken(args[0], method);
-      if (options.fields) checkFields(params, options.fields, method);
+      const { params, workDoneToken } = parse(args[0]);
       if (workDoneToken !== undefined) progress = new WorkDoneReporter(connection, workDoneToken, options.title ?? method);
       const ctx: OperationContext = { signal: controller.signal, progress: progress ?? silent };
       return await handler(params, ctx);
@@ -79,44 +84,6 @@ export function onRequest<P, R>(
 }
 
 const silent: ProgressSink = { report: () => undefined };
-
-/**
- * LSP puts the client's progress token inside the params; the handler must not see it, and a
- * token of the wrong type is the caller's mistake, not a reason to drop the progress silently.
- */
-function splitWorkDoneToken(raw: unknown, method: string): { params: unknown; workDoneToken: ProgressToken | undefined } {
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw) || !Object.hasOwn(raw, 'workDoneToken')) {
-    return { params: raw, workDoneToken: undefined };
-  }
-  const { workDoneToken, ...params } = raw as Record<string, unknown>;
-  if (workDoneToken === undefined) return { params, workDoneToken: undefined };
-  const valid = (typeof workDoneToken === 'string' && workDoneToken.length > 0 && workDoneToken.length <= 256) || Number.isSafeInteger(workDoneToken);
-  if (!valid) {
-    throw new InvalidParamsError(l10n.t('"workDoneToken" of {0} must be a non-empty string of at most 256 characters or a whole number.', method));
-  }
-  return { params, workDoneToken: workDoneToken as ProgressToken };
-}
-
-function checkFields(params: unknown, fields: readonly string[], method: string): void {
-  if (params === undefined || params === null) return;
-  if (typeof params !== 'object' || Array.isArray(params)) {
-    throw new InvalidParamsError(
-      fields.length === 0
-        ? l10n.t('{0} takes no params.', method)
-        : l10n.t('{0} takes an object of named params ({1}).', method, fields.join(', ')),
-    );
-  }
-  for (const key of Object.keys(params)) {
-    if (!fields.includes(key)) {
-      const shown = echo(key);
-      throw new InvalidParamsError(
-        fields.length === 0
-          ? l10n.t('{0} takes no params, but got "{1}".', method, shown)
-          : l10n.t('{0} does not take "{1}"; it takes: {2}.', method, shown, fields.join(', ')),
-      );
-    }
-  }
-}
 
 /**
  * Work-done progress for a client-created token: `begin` as soon as the request starts (so even

@@ -2,6 +2,8 @@ import { readFileSync } from 'node:fs';
 import * as l10n from '@vscode/l10n';
 import { ErrorCodes as RpcErrorCodes, ResponseError, TextDocumentSyncKind, type Connection } from 'vscode-languageserver/node';
 import {
+  PluginsChangedNotification,
+  RecoveryDidRunNotification,
   ServerErrorNotification,
   SettingsChangedNotification,
   type BerthInitializationOptions,
@@ -10,7 +12,7 @@ import { Backend, type BackendSettings } from './backend';
 import { quoted } from './echo';
 import { errorMessage } from './errors';
 import { registerEngineHandlers, type EngineHandlers, type EngineWatchTimings } from './handlers/engine';
-import { finishStartupRecovery, registerRestoreHandlers } from './handlers/restore';
+import { registerRestoreHandlers } from './handlers/restore';
 import { registerPluginHandlers } from './handlers/plugins';
 import { registerServerHandlers } from './handlers/server';
 import { registerSnapshotHandlers } from './handlers/snapshots';
@@ -39,9 +41,11 @@ export interface ServerHandle {
 }
 
 /**
- * The backend's wiring: registers every handler on `connection` and starts listening. The real
- * process passes its IPC connection; tests pass a connection over in-memory streams and get
- * the very same server. Never writes to stdout (it can be the transport).
+ * The backend's wiring: on `initialize`, builds the Backend (the composition root) with the
+ * client's log, registers every handler, and runs the start-up recovery before it answers, so
+ * before any request is served; once initialized, the rest of it runs in the background. The
+ * real process passes its IPC connection; tests pass a connection over in-memory streams and
+ * get the very same server. Never writes to stdout (it can be the transport).
  */
 export function startServer(connection: Connection, options: StartServerOptions = {}): ServerHandle {
   const env = options.env ?? process.env;
@@ -83,11 +87,9 @@ export function startServer(connection: Connection, options: StartServerOptions 
       }
     });
     connection.onShutdown(() => e.dispose());
-    // Restores that a crash interrupted are finished or undone before any request is served (a
-    // client sends none before this answer); storing their safety copies continues afterwards.
-    // Temp files of interrupted atomic writes go first.
-    await b.sweepTempFiles(log);
-    b.restore.startupReport = await b.restore.recover({ deferSafety: true });
+    // A client sends no request before this answer: what a crash interrupted is finished or
+    // undone first (Backend.recoverAtStartup).
+    await b.recoverAtStartup();
     return {
       capabilities: { textDocumentSync: TextDocumentSyncKind.None },
       serverInfo: { name: 'berth', version: '' },
@@ -105,9 +107,11 @@ export function startServer(connection: Connection, options: StartServerOptions 
     log.info(`Berth backend ready (pid ${process.pid}) in ${readyMs} ms; state in ${backend?.stateDir ?? '?'}`);
     // Say at once whether the engine answers, so an unreachable one shows without a request.
     engine?.check();
-    // Puts back workloads a crashed capture left paused or stopped; sweeps snapshot leftovers.
-    void backend?.snapshots.recover();
-    if (backend) void finishStartupRecovery(connection, backend);
+    // Safety copies the start-up recovery deferred, and the plugin sweep, while requests are served.
+    void backend?.recoverInBackground({
+      pluginsChanged: (workload) => notify(connection, PluginsChangedNotification.type, { workload }),
+      recovered: (report) => notify(connection, RecoveryDidRunNotification.type, report),
+    });
   });
 
   connection.listen();
@@ -143,15 +147,15 @@ function connectionLog(connection: Connection): Log {
  */
 function createBackend(settings: BackendSettings, env: NodeJS.ProcessEnv, log: Log): Backend {
   try {
-    return new Backend(settings, env);
+    return new Backend({ settings, env, log });
   } catch (error) {
     log.error(`Ignoring the state directory setting: ${errorMessage(error)}`);
   }
   try {
-    return new Backend({ ...settings, stateDir: undefined }, env);
+    return new Backend({ settings: { ...settings, stateDir: undefined }, env, log });
   } catch (error) {
     log.error(`Ignoring BERTH_STATE_DIR: ${errorMessage(error)}`);
-    return new Backend({ ...settings, stateDir: undefined }, { ...env, BERTH_STATE_DIR: undefined });
+    return new Backend({ settings: { ...settings, stateDir: undefined }, env: { ...env, BERTH_STATE_DIR: undefined }, log });
   }
 }
 

@@ -135,7 +135,7 @@ describe('event stream reconnects', () => {
 
   it('leaks no file descriptors over 20 forced reconnects (cut and restarted) and still delivers events', async () => {
     const proxy = await startProxy(engineSocketPath());
-    const backend = new Backend({ dockerHost: proxy.url }, {});
+    const backend = new Backend({ settings: { dockerHost: proxy.url }, env: {} });
     const streams: Readable[] = [];
     const received: string[] = [];
     const changes: WorkloadsChangedParams['reason'][] = [];

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { ExitCodes } from '../../protocol/src';
 import { lockHolder } from '../../server/src/locks';
+import { crashAt } from '../fixtures/crash';
 import { cleanupTestObjects, docker } from '../fixtures/docker';
 import { makeRepo, tempDir } from '../fixtures/gitRepo';
 import { createPluginContainer, createTestVolume, runCli, shIn, spawnCli } from '../fixtures/plugins';
@@ -51,7 +52,7 @@ describe('operations on a workload a capture holds (real engine, real CLI)', () 
     const first = await runCli(['snapshots', 'create', cid, '--json'], env);
     assert.equal(first.code, 0, first.stdout + first.stderr);
     snapshot = (JSON.parse(first.stdout) as { snapshot: { id: string } }).snapshot.id;
-    capture = spawnCli(['snapshots', 'create', cid, '--quiesce', 'pause', '--json'], { ...env, BERTH_CRASH_AT: 'capture.read-volume', BERTH_CRASH_SIGNAL: 'SIGSTOP' });
+    capture = spawnCli(['snapshots', 'create', cid, '--quiesce', 'pause', '--json'], { ...env, ...crashAt('capture.read-volume', { freeze: true }) });
     const pid = capture.child.pid;
     await waitFor('the capture to stop at capture.read-volume', () => processState(pid) === 'T');
     assert.equal((await docker().getContainer(cid).inspect()).State.Paused, true, 'the capture paused the workload');

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { ExitCodes } from '../../protocol/src';
 import { acquireLock, lockHolder } from '../../server/src/locks';
+import { crashAt } from '../fixtures/crash';
 import { cleanupTestObjects, docker } from '../fixtures/docker';
 import { containerTree, createPluginContainer, createTestVolume, folderTree, runCli, shIn, spawnCli, subtree, withoutMarker, writePlugin } from '../fixtures/plugins';
 
@@ -105,7 +106,7 @@ describe('plugins: one operation per workload at a time, across processes', () =
   });
 
   it('a SIGKILLed holder does not block the next operation (stale lock taken over)', async () => {
-    const run = await runCli(['plugins', 'install', id, big], { ...env, BERTH_CRASH_AT: 'install.stage' });
+    const run = await runCli(['plugins', 'install', id, big], { ...env, ...crashAt('install.stage') });
     assert.equal(run.signal, 'SIGKILL');
     const next = await runCli(['plugins', 'install', id, small, '--json'], env);
     assert.equal(next.code, 0, next.stdout);
@@ -119,7 +120,7 @@ describe('plugins: one operation per workload at a time, across processes', () =
     const before = await containerTree(cid, ROOT);
     // The capture freezes itself (SIGSTOP) right after reading its first entry: its lock is held
     // and the workload paused, exactly as while it streams a large volume.
-    const capture = spawnCli(['snapshots', 'create', cid, '--quiesce', 'pause', '--json'], { ...env, BERTH_CRASH_AT: 'capture.read-volume', BERTH_CRASH_SIGNAL: 'SIGSTOP' });
+    const capture = spawnCli(['snapshots', 'create', cid, '--quiesce', 'pause', '--json'], { ...env, ...crashAt('capture.read-volume', { freeze: true }) });
     const pid = capture.child.pid;
     try {
       await waitFor('the capture to stop at capture.read-volume', async () => (processState(pid) === 'T' ? true : undefined), 120_000);

@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Backend } from '../../server/src/backend';
 import { detachedContext } from '../../server/src/operation';
+import { INSTALL_STEPS, REMOVE_STEPS, ROLLBACK_STEPS, SWEEP_STEPS, type InstallStep, type PluginScriptStep, type RemoveStep, type RollbackStep } from '../../protocol/src';
+import { crashAt } from '../fixtures/crash';
 import { cleanupTestObjects } from '../fixtures/docker';
 import { startRpcPair } from '../unit/harness/rpcPair';
 import { children, containerTree, createPluginContainer, folderTree, runCli, shIn, subtree, withoutMarker, writePlugin, type Tree } from '../fixtures/plugins';
@@ -67,8 +69,8 @@ describe('plugins: a crash at every step is recovered to exactly old or new (rea
     await ok(['plugins', 'install', id, v1]);
     await ok(['plugins', 'install', id, v2]);
   };
-  const crash = async (args: string[], step: string) => {
-    const run = await cli(args, { BERTH_CRASH_AT: step });
+  const crash = async (args: string[], step: PluginScriptStep) => {
+    const run = await cli(args, crashAt(step));
     assert.equal(run.signal, 'SIGKILL', `berth ${args.join(' ')} with BERTH_CRASH_AT=${step} must die by SIGKILL (code ${run.code}: ${run.stdout}${run.stderr})`);
   };
   const recoverAndCheck = async (expected: Expected) => {
@@ -91,19 +93,22 @@ describe('plugins: a crash at every step is recovered to exactly old or new (rea
 
   const OLD: Expected = { live: 'v2', previous: 'v1' };
   const NEW: Expected = { live: 'v3', previous: 'v2' };
-  const installSteps: readonly [string, Expected][] = [
-    ['install.prepare', OLD],
-    ['install.sweep.recover', OLD],
-    ['install.sweep.clean', OLD],
-    ['install.stage', OLD],
-    ['install.verify', OLD],
-    ['install.journal', OLD],
-    ['install.snapshot', OLD],
-    ['install.swap', OLD],
-    ['install.marker', NEW],
-    ['install.gc', NEW],
-  ];
-  for (const [step, expected] of installSteps) {
+  // One expectation per typed step: a step added to or renamed in protocol/src/steps.ts makes
+  // these records fail to compile until the test knows what a crash there must leave.
+  const installSteps: Readonly<Record<InstallStep, Expected>> = {
+    'install.prepare': OLD,
+    'install.sweep.recover': OLD,
+    'install.sweep.clean': OLD,
+    'install.stage': OLD,
+    'install.verify': OLD,
+    'install.journal': OLD,
+    'install.aside': OLD,
+    'install.swap': OLD,
+    'install.marker': NEW,
+    'install.gc': NEW,
+  };
+  for (const step of INSTALL_STEPS) {
+    const expected = installSteps[step];
     it(`install, crash at ${step} → ${expected.live}`, async () => {
       await setup();
       await crash(['plugins', 'install', id, v3], step);
@@ -121,7 +126,7 @@ describe('plugins: a crash at every step is recovered to exactly old or new (rea
     assert.equal(versionOf(subtree(before.tree, 'demo')), 'absent', 'and the live version moved aside');
 
     // In-process: nothing but the install itself runs (no start-up sweep of any kind).
-    const backend = new Backend({}, { ...process.env, ...env });
+    const backend = new Backend({ settings: {}, env: { ...process.env, ...env } });
     const result = await backend.plugins.install({ workload: id, folder: v3 }, detachedContext());
     assert.ok(result.swept.includes('demo rolled-back'), `the install's own sweep recovered the crash first: ${result.swept.join(', ')}`);
     assert.ok(result.previous, 'v2 was live again when the install began, so it was set aside as the previous version');
@@ -135,15 +140,16 @@ describe('plugins: a crash at every step is recovered to exactly old or new (rea
     for (const e of stuck) assert.ok(!children(t.tree, '.staging').includes(e), `${e} is gone`);
   });
 
-  const rollbackSteps: readonly [string, Expected][] = [
-    ['rollback.sweep.recover', OLD],
-    ['rollback.sweep.clean', OLD],
-    ['rollback.journal', OLD],
-    ['rollback.aside', OLD],
-    ['rollback.restore', { live: 'v1', previous: 'v2' }],
-    ['rollback.finish', { live: 'v1', previous: 'v2' }],
-  ];
-  for (const [step, expected] of rollbackSteps) {
+  const rollbackSteps: Readonly<Record<RollbackStep, Expected>> = {
+    'rollback.sweep.recover': OLD,
+    'rollback.sweep.clean': OLD,
+    'rollback.journal': OLD,
+    'rollback.aside': OLD,
+    'rollback.restore': { live: 'v1', previous: 'v2' },
+    'rollback.finish': { live: 'v1', previous: 'v2' },
+  };
+  for (const step of ROLLBACK_STEPS) {
+    const expected = rollbackSteps[step];
     it(`rollback, crash at ${step} → ${expected.live}`, async () => {
       await setup();
       await crash(['plugins', 'rollback', id, 'demo'], step);
@@ -151,14 +157,15 @@ describe('plugins: a crash at every step is recovered to exactly old or new (rea
     });
   }
 
-  const removeSteps: readonly [string, Expected][] = [
-    ['remove.sweep.recover', OLD],
-    ['remove.sweep.clean', OLD],
-    ['remove.previous', OLD],
-    ['remove.aside', { live: 'v2' }],
-    ['remove.delete', { live: 'absent' }],
-  ];
-  for (const [step, expected] of removeSteps) {
+  const removeSteps: Readonly<Record<RemoveStep, Expected>> = {
+    'remove.sweep.recover': OLD,
+    'remove.sweep.clean': OLD,
+    'remove.previous': OLD,
+    'remove.aside': { live: 'v2' },
+    'remove.delete': { live: 'absent' },
+  };
+  for (const step of REMOVE_STEPS) {
+    const expected = removeSteps[step];
     it(`remove, crash at ${step} → ${expected.live}`, async () => {
       await setup();
       await crash(['plugins', 'remove', id, 'demo'], step);
@@ -166,7 +173,7 @@ describe('plugins: a crash at every step is recovered to exactly old or new (rea
     });
   }
 
-  for (const step of ['sweep.recover', 'sweep.clean']) {
+  for (const step of SWEEP_STEPS) {
     it(`sweep, crash at ${step} while recovering an install that crashed at install.swap → v2`, async () => {
       await setup();
       await crash(['plugins', 'install', id, v3], 'install.swap');
@@ -194,7 +201,7 @@ describe('plugins: a crash at every step is recovered to exactly old or new (rea
 
   it('an install that crashed shows its remains as leftovers until the sweep', async () => {
     await setup();
-    await crash(['plugins', 'install', id, v3], 'install.snapshot');
+    await crash(['plugins', 'install', id, v3], 'install.aside');
     const run = await cli(['plugins', 'list', id, '--json']);
     const w = (JSON.parse(run.stdout) as { workloads: { leftovers: { kind: string }[]; plugins: { name: string; state: string }[] }[] }).workloads[0];
     assert.deepEqual(w?.leftovers.map((l) => l.kind).sort(), ['journal', 'staging']);

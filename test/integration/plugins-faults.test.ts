@@ -80,9 +80,9 @@ describe('plugins: fault injection and every rollback rule (real engine)', () =>
     const id = await createPluginContainer({ user: '1000:1000' });
     await shIn(id, `mkdir -p ${ROOT} && chown 1000:1000 ${ROOT}`);
     // In-process, so the script's WARN lines can be seen in the service's log.
-    const backend = new Backend({}, { ...process.env, ...env });
     const warnings: string[] = [];
-    backend.plugins.setLog({ info: () => undefined, warn: (m) => warnings.push(m), error: (m) => warnings.push(m) });
+    const log = { info: () => undefined, warn: (m: string) => warnings.push(m), error: (m: string) => warnings.push(m) };
+    const backend = new Backend({ settings: {}, env: { ...process.env, ...env }, log });
     await backend.plugins.install({ workload: id, folder: v1 }, detachedContext());
     const second = await backend.plugins.install({ workload: id, folder: v2 }, detachedContext());
     // v1 is the previous version now. Owned by root, the workload's user 1000 can neither move
@@ -104,13 +104,13 @@ describe('plugins: fault injection and every rollback rule (real engine)', () =>
     assert.ok(warnings.some((w) => w.includes(`.previous/${older}`)), `the GC's failure is reported as a warning: ${JSON.stringify(warnings)}`);
   });
 
-  it('an unwritable .previous fails the snapshot: staging is removed, live untouched', async () => {
+  it('an unwritable .previous fails the aside: staging is removed, live untouched', async () => {
     const id = await createPluginContainer({ user: '1000:1000' });
     await shIn(id, `mkdir -p ${ROOT} && chown 1000:1000 ${ROOT}`);
     assert.equal((await install(id, v1)).code, 0);
     await shIn(id, `chmod 555 ${ROOT}/.previous`);
     const e = failure(await install(id, v2));
-    assert.equal(e.step, 'install.snapshot');
+    assert.equal(e.step, 'install.aside');
     assert.match(e.message, /Permission denied/);
     assert.match(e.rollback ?? '', /removed the staged copy; the live plugin is untouched/);
     await assertLive(id, v1);
@@ -123,7 +123,7 @@ describe('plugins: fault injection and every rollback rule (real engine)', () =>
     assert.equal((await install(id, v1)).code, 0);
     await shIn(id, `chmod 555 ${ROOT}/.previous`);
     const e = failure(await install(id, v2, [], { BERTH_FAULT_AT: 'install.rollback' }));
-    assert.equal(e.step, 'install.snapshot');
+    assert.equal(e.step, 'install.aside');
     assert.match(e.message, /Permission denied/, 'the first error');
     assert.match(e.message, /rollback failed too: could not remove the staged copy/, 'and the second');
     assert.match(e.rollback ?? '', /^failed: /);
@@ -212,7 +212,7 @@ describe('plugins: fault injection and every rollback rule (real engine)', () =>
     const id = await createPluginContainer({ image });
     const before = await containerTree(id, `${ROOT}/demo`);
     const e = failure(await install(id, v2));
-    assert.equal(e.step, 'install.snapshot');
+    assert.equal(e.step, 'install.aside');
     assert.match(e.message, /EXDEV.*image's layer/);
     assert.deepEqual((await containerTree(id, `${ROOT}/demo`))?.tree, before?.tree);
     await assertLive(id, v1, 'archive');

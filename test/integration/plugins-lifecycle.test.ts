@@ -130,7 +130,7 @@ describe('plugins: install v1, install v2, roll back, remove (real engine, real 
   });
 
   it('lists incomplete plugins and leftovers, and the sweep removes exactly the leftovers', async () => {
-    const engine = new Backend({ stateDir: env.BERTH_STATE_DIR }).engine();
+    const engine = new Backend({ settings: { stateDir: env.BERTH_STATE_DIR } }).engine();
     const sh = (script: string) => engine.exec(id, { cmd: ['sh', '-c', script] });
     // A half-installed plugin (no marker), a stale staging dir, and an orphaned previous version.
     await sh(`mkdir -p ${ROOT}/half ${ROOT}/.staging/x.20250101T000000000Z-1-aa/sub ${ROOT}/.previous/gone.20250101T000000000Z-1-bb && echo 1 > ${ROOT}/half/f`);
@@ -155,7 +155,7 @@ describe('plugins: install v1, install v2, roll back, remove (real engine, real 
   });
 
   it('two installs in the same second get distinct stamps', async () => {
-    const backend = new Backend({ stateDir: env.BERTH_STATE_DIR });
+    const backend = new Backend({ settings: { stateDir: env.BERTH_STATE_DIR } });
     const ctx = { signal: new AbortController().signal, progress: { report: () => undefined } };
     const a = await backend.plugins.install({ workload: id, folder: v1, name: 'same' }, ctx);
     const b = await backend.plugins.install({ workload: id, folder: v2, name: 'same' }, ctx);
@@ -188,7 +188,7 @@ describe('plugins: install v1, install v2, roll back, remove (real engine, real 
 
   it('cancel during the upload rolls back: the live plugin is untouched and nothing is left', async () => {
     const big = writePlugin(join(work, 'big', 'demo'), Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`f${i}.bin`, 'x'.repeat(256 * 1024)])));
-    const backend = new Backend({ stateDir: env.BERTH_STATE_DIR });
+    const backend = new Backend({ settings: { stateDir: env.BERTH_STATE_DIR } });
     const before = await rootTree();
     const controller = new AbortController();
     const steps: string[] = [];

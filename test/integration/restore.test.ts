@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { ErrorCodes, ExitCodes, type RecoveryReport, type RestoreSnapshotResult } from '../../protocol/src';
 import { detachedContext } from '../../server/src/operation';
+import { crashAt } from '../fixtures/crash';
 import { cleanupTestObjects, docker } from '../fixtures/docker';
 import { assertRunning, createWorld, fill, leftovers, runCli, treeOfManifest, type World } from '../fixtures/restoreWorld';
 
@@ -99,7 +100,7 @@ describe('restore: round trip on a named volume and a bind mount', () => {
     const container = docker().getContainer((await world.container()).Id);
     await container.pause();
     try {
-      const crashed = await runCli(['snapshots', 'restore', world.name, snapshot.id, '--yes', '--json'], { ...world.env, BERTH_CRASH_AT: 'restore.start' });
+      const crashed = await runCli(['snapshots', 'restore', world.name, snapshot.id, '--yes', '--json'], { ...world.env, ...crashAt('restore.start') });
       assert.equal(crashed.signal, 'SIGKILL', crashed.stdout + crashed.stderr);
       assert.equal((await world.container()).State.Running, false, 'the crash left it stopped');
       const recovered = await runCli(['recover', '--json'], world.env);

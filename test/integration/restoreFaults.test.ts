@@ -14,6 +14,7 @@ import { detachedContext } from '../../server/src/operation';
 import { journalIds } from '../../server/src/restore/journal';
 import type { StepHooks } from '../../server/src/restore/seams';
 import { OBJECT_FILES } from '../../server/src/snapshots/layout';
+import { crashAt } from '../fixtures/crash';
 import { cleanupTestObjects, docker, TEST_LABEL, TEST_RUN } from '../fixtures/docker';
 import { mountTmpfs, type SmallFs } from '../fixtures/hostMounts';
 import {
@@ -66,7 +67,6 @@ function hookAt(step: RestoreStep, volume: number | undefined, run: () => Promis
 async function restore(s: Setup, hooks?: StepHooks, signal?: AbortSignal) {
   const backend = s.world.backend();
   backend.restore.hooks = hooks;
-  if (process.env.BERTH_TEST_VERBOSE) backend.restore.log = { info: (m) => process.stderr.write(`${m}\n`), warn: (m) => process.stderr.write(`${m}\n`), error: (m) => process.stderr.write(`${m}\n`) };
   try {
     return await backend.restore.restore({ workload: s.world.name, snapshot: s.snapshot, confirm: s.snapshot }, signal ? { signal, progress: { report: () => undefined } } : detachedContext());
   } finally {
@@ -275,7 +275,7 @@ describe('restore: faults at exact steps', () => {
     const fs = stateFs as SmallFs;
     // The real CLI, stopped at restore.safety (after the commit and the start) while the test
     // fills the state folder, then let go.
-    const run = spawnCli(['snapshots', 'restore', s.world.name, s.snapshot, '--yes', '--json'], { ...s.world.env, BERTH_CRASH_AT: 'restore.safety', BERTH_CRASH_SIGNAL: 'SIGSTOP' });
+    const run = spawnCli(['snapshots', 'restore', s.world.name, s.snapshot, '--yes', '--json'], { ...s.world.env, ...crashAt('restore.safety', { freeze: true }) });
     try {
       await stoppedAtSeam(run, 'restore.safety');
       fs.fill();

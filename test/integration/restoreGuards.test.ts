@@ -199,7 +199,7 @@ describe('restore: guards refuse before anything is touched', () => {
     fill(w, 'A');
     const { snapshot } = await w.backend().snapshots.create({ workload: w.name }, detachedContext());
     fill(w, 'B');
-    const backend = new Backend({ helperImage: 'berth-test/does-not-exist:1' }, w.env);
+    const backend = new Backend({ settings: { helperImage: 'berth-test/does-not-exist:1' }, env: w.env });
     const result = await backend.restore.restore({ workload: w.name, snapshot: snapshot.id, confirm: snapshot.id }, detachedContext());
     assert.ok(result.safetySnapshot);
     assert.deepEqual(await leftovers(w), []);
@@ -220,10 +220,10 @@ describe('restore: guards refuse before anything is touched', () => {
     assert.equal(liveHash(w), before);
     assert.deepEqual(await leftovers(w), []);
 
-    const missing = new Backend({}, { ...w.env, BERTH_HELPER_IMAGE: 'berth-test/does-not-exist:1' });
+    const missing = new Backend({ settings: {}, env: { ...w.env, BERTH_HELPER_IMAGE: 'berth-test/does-not-exist:1' } });
     await assert.rejects(missing.restore.restore({ workload: w.name, snapshot: snapshot.id, confirm: snapshot.id }, detachedContext()), /does-not-exist:1 \(berth\.helperImage\) is not present.*no \/bin\/sh/s);
 
-    const helped = new Backend({}, { ...w.env, BERTH_HELPER_IMAGE: 'berth-test/busybox:1' });
+    const helped = new Backend({ settings: {}, env: { ...w.env, BERTH_HELPER_IMAGE: 'berth-test/busybox:1' } });
     const result = await helped.restore.restore({ workload: w.name, snapshot: snapshot.id, confirm: snapshot.id }, detachedContext());
     assert.ok(result.safetySnapshot);
     assert.notEqual(liveHash(w), before);

@@ -9,8 +9,9 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, after, describe, it } from 'node:test';
-import { ExitCodes, type RecoveryReport } from '../../protocol/src';
+import { ExitCodes, type RecoveryReport, type RestoreStep } from '../../protocol/src';
 import { journalIds, journalPath, readJournal } from '../../server/src/restore/journal';
+import { crashAt } from '../fixtures/crash';
 import { cleanupTestObjects, docker, TEST_LABEL, TEST_RUN } from '../fixtures/docker';
 import { prepareTrials, type TrialWorld } from '../fixtures/restoreTrials';
 import {
@@ -44,9 +45,9 @@ async function trialWorld(): Promise<TrialWorld> {
 }
 
 /** A restore of snapshot A over live B, killed by SIGKILL at `step` (volume `skip` + 1). */
-async function crashedAt(step: string, skip = 0): Promise<Crashed> {
+async function crashedAt(step: RestoreStep, skip = 0): Promise<Crashed> {
   const t = await trialWorld();
-  const run = await runCli(['snapshots', 'restore', t.world.name, t.snapshotId, '--yes', '--json'], { ...t.world.env, BERTH_CRASH_AT: step, BERTH_CRASH_SKIP: String(skip) });
+  const run = await runCli(['snapshots', 'restore', t.world.name, t.snapshotId, '--yes', '--json'], { ...t.world.env, ...crashAt(step, { skip }) });
   assert.equal(run.signal, 'SIGKILL', `the restore died at ${step} (${run.stdout}${run.stderr})`);
   const [id, ...more] = await journalIds(t.world.stateDir);
   assert.ok(id !== undefined && more.length === 0, 'the crash left one journal');
@@ -146,7 +147,7 @@ describe('restore recovery: what it must not touch, and what it must do first', 
 
   it('a live owner\'s journal is left alone: its restore finishes by itself afterwards', async () => {
     const t = await trialWorld();
-    const restore = spawnCli(['snapshots', 'restore', t.world.name, t.snapshotId, '--yes', '--json'], { ...t.world.env, BERTH_CRASH_AT: 'restore.swap-in', BERTH_CRASH_SIGNAL: 'SIGSTOP' });
+    const restore = spawnCli(['snapshots', 'restore', t.world.name, t.snapshotId, '--yes', '--json'], { ...t.world.env, ...crashAt('restore.swap-in', { freeze: true }) });
     try {
       await stoppedAtSeam(restore, 'restore.swap-in');
       const [id] = await journalIds(t.world.stateDir);

@@ -80,7 +80,7 @@ describe('snapshot catalog against the real engine', () => {
 
   it('two captures of identical content with different labels keep both records, each with its own time', async () => {
     const stateDir = join(root, 'labels');
-    const backend = new Backend({}, { ...process.env, BERTH_STATE_DIR: stateDir });
+    const backend = new Backend({ settings: {}, env: { ...process.env, BERTH_STATE_DIR: stateDir } });
     const first = await backend.snapshots.create({ workload: name, label: 'before-upgrade' }, ctx());
     await new Promise((r) => setTimeout(r, 20));
     const second = await backend.snapshots.create({ workload: name, label: 'nightly' }, ctx());

@@ -8,18 +8,20 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type Docker from 'dockerode';
+import { CAPTURE_STEPS, type CaptureStep } from '../../protocol/src';
 import { SnapshotStore } from '../../server/src/snapshots/store';
 import { Backend } from '../../server/src/backend';
 import { detachedContext } from '../../server/src/operation';
+import { crashAt } from '../fixtures/crash';
 import { cleanupTestObjects, createTestContainer, docker, TEST_LABEL, TEST_RUN, uniqueName } from '../fixtures/docker';
 import { startRpcPair } from '../unit/harness/rpcPair';
 
 const BERTH = resolve(__dirname, '../../../bin/berth.js');
 
-/** Every named step of capture, in order (docs/snapshots.md). */
-const STEPS = ['capture.lock', 'capture.journal', 'capture.quiesce', 'capture.read-volume', 'capture.resume', 'capture.write-manifest', 'capture.commit', 'capture.catalog'] as const;
 /** Steps at which the workload is quiesced when the process dies. */
-const QUIESCED_AT = new Set(['capture.quiesce', 'capture.read-volume']);
+const QUIESCED_AT: ReadonlySet<CaptureStep> = new Set(['capture.quiesce', 'capture.read-volume']);
+/** The steps at which a `--quiesce stop` capture differs from a paused one. */
+const STOP_STEPS: readonly CaptureStep[] = ['capture.journal', 'capture.quiesce', 'capture.read-volume', 'capture.resume'];
 
 function berth(args: readonly string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }> {
   return new Promise((resolvePromise) => {
@@ -79,7 +81,7 @@ describe('capture crash at every named step, then the next start', () => {
 
   it('the backend\'s start recovers too: a workload the CLI left paused runs again once the server is up', async () => {
     const stateDir = mkdtempSync(join(root, 'states', 'state-'));
-    const crashed = await berth(['snapshots', 'create', name], { BERTH_STATE_DIR: stateDir, BERTH_CRASH_AT: 'capture.read-volume' });
+    const crashed = await berth(['snapshots', 'create', name], { BERTH_STATE_DIR: stateDir, ...crashAt('capture.read-volume') });
     assert.equal(crashed.signal, 'SIGKILL');
     assert.deepEqual(await stateOf(container), { running: true, paused: true });
     const pair = startRpcPair({ env: { ...process.env, BERTH_STATE_DIR: stateDir } });
@@ -96,12 +98,12 @@ describe('capture crash at every named step, then the next start', () => {
     }
   });
 
-  const variants = [...STEPS.map((step) => ({ step, quiesce: 'pause' })), ...['capture.journal', 'capture.quiesce', 'capture.read-volume', 'capture.resume'].map((step) => ({ step, quiesce: 'stop' }))];
+  const variants = [...CAPTURE_STEPS.map((step) => ({ step, quiesce: 'pause' })), ...STOP_STEPS.map((step) => ({ step, quiesce: 'stop' }))];
   for (const { step, quiesce } of variants) {
     it(`${step} (quiesce ${quiesce})`, async () => {
       const stateDir = mkdtempSync(join(root, 'states', 'state-'));
       const env = { BERTH_STATE_DIR: stateDir };
-      const crashed = await berth(['snapshots', 'create', name, '--quiesce', quiesce], { ...env, BERTH_CRASH_AT: step });
+      const crashed = await berth(['snapshots', 'create', name, '--quiesce', quiesce], { ...env, ...crashAt(step) });
       assert.equal(crashed.signal, 'SIGKILL', `the process died at ${step} (exit ${crashed.code}, ${crashed.stderr})`);
       const during = await stateOf(container);
       if (QUIESCED_AT.has(step)) {
@@ -121,7 +123,7 @@ describe('capture crash at every named step, then the next start', () => {
       assert.deepEqual(new Set(objects), new Set(records.map((r) => r.id)), 'every object is in the catalog and every entry has its object');
       const listed = JSON.parse(next.stdout) as { snapshots: { id: string }[] };
       assert.equal(listed.snapshots.length, step === 'capture.catalog' ? 1 : 0, 'a snapshot is visible only once complete');
-      const backend = new Backend({}, { ...process.env, ...env });
+      const backend = new Backend({ settings: {}, env: { ...process.env, ...env } });
       for (const id of objects) assert.equal((await backend.snapshots.verify({ id }, detachedContext())).ok, true);
 
       // The dead process's lock is taken over: the next capture works.

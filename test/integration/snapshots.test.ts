@@ -18,7 +18,7 @@ import { SnapshotStore } from '../../server/src/snapshots/store';
 import { cleanupTestObjects, createTestContainer, docker, TEST_LABEL, TEST_RUN, uniqueName } from '../fixtures/docker';
 
 interface LiveEntry {
-  readonly type: 'file' | 'dir' | 'symlink' | 'other';
+  readonly type: ManifestEntry['type'] | 'other';
   readonly mode: number;
   readonly uid: number;
   readonly gid: number;
@@ -33,13 +33,14 @@ function liveTree(container: string, path: string): Map<string, LiveEntry> {
     if [ -L "$p" ]; then echo "L|$p|$(stat -c '%a|%u|%g' "$p")|0|$(readlink "$p")";
     elif [ -d "$p" ]; then echo "D|$p|$(stat -c '%a|%u|%g' "$p")|0|";
     elif [ -f "$p" ]; then echo "F|$p|$(stat -c '%a|%u|%g|%s' "$p")|$(sha256sum "$p" | cut -d' ' -f1)";
+    elif [ -p "$p" ]; then echo "P|$p|$(stat -c '%a|%u|%g' "$p")|0|";
     else echo "O|$p|$(stat -c '%a|%u|%g' "$p")|0|"; fi; done`;
   const out = execFileSync('docker', ['exec', container, 'sh', '-c', script], { encoding: 'utf8' });
   const tree = new Map<string, LiveEntry>();
   for (const line of out.trim().split('\n')) {
     const [kind, raw, mode, uid, gid, size, extra] = line.split('|') as string[];
     const rel = raw === '.' ? '.' : (raw ?? '').replace(/^\.\//, '');
-    const type = kind === 'F' ? 'file' : kind === 'D' ? 'dir' : kind === 'L' ? 'symlink' : 'other';
+    const type = kind === 'F' ? 'file' : kind === 'D' ? 'dir' : kind === 'L' ? 'symlink' : kind === 'P' ? 'fifo' : 'other';
     tree.set(rel, {
       type,
       mode: parseInt(mode ?? '0', 8),
@@ -53,8 +54,10 @@ function liveTree(container: string, path: string): Map<string, LiveEntry> {
   return tree;
 }
 
-function asLive(e: ManifestEntry): LiveEntry {
-  return { type: e.type, mode: e.mode, uid: e.uid, gid: e.gid, size: e.size, ...(e.sha256 ? { sha256: e.sha256 } : {}), ...(e.target !== undefined ? { target: e.target } : {}) };
+/** How the container sees an entry: a hard link is a second name of the file it links to. */
+function asLive(e: ManifestEntry, all: readonly ManifestEntry[]): LiveEntry {
+  const content = e.type === 'hardlink' ? (all.find((x) => x.path === e.target) ?? e) : e;
+  return { type: content.type, mode: e.mode, uid: e.uid, gid: e.gid, size: content.size, ...(content.sha256 ? { sha256: content.sha256 } : {}), ...(content.type === 'symlink' && content.target !== undefined ? { target: content.target } : {}) };
 }
 
 function context(onProgress?: (message: string) => void, signal = new AbortController().signal): OperationContext {
@@ -80,7 +83,7 @@ describe('snapshots against the real engine', () => {
     await cleanupTestObjects();
     root = mkdtempSync(join(tmpdir(), 'berth-snap-it-'));
     stateDir = join(root, 'state');
-    backend = new Backend({}, { ...process.env, BERTH_STATE_DIR: stateDir });
+    backend = new Backend({ settings: {}, env: { ...process.env, BERTH_STATE_DIR: stateDir } });
     bind = join(root, 'bind');
     mkdirSync(join(bind, 'conf.d', 'nested'), { recursive: true });
     writeFileSync(join(bind, 'conf.d', 'nested', 'app.conf'), 'listen = 127.0.0.1\n');
@@ -138,8 +141,7 @@ describe('snapshots against the real engine', () => {
     assert.equal(result.snapshot.volumes[0]?.source, volume);
     assert.equal(result.snapshot.quiesce, 'pause');
     assert.ok(progress.some((m) => /Reading volume 1\/2 \(\/data\)/.test(m)), progress.join('\n'));
-    assert.ok(result.warnings.some((w) => /hardlink|hard link/.test(w)), result.warnings.join('\n'));
-    assert.ok(result.warnings.some((w) => /fifo/.test(w)), result.warnings.join('\n'));
+    assert.ok(!result.warnings.some((w) => /hardlink|hard link|fifo|FIFO/.test(w)), `hard links and FIFOs are held, not skipped: ${result.warnings.join('\n')}`);
     assert.ok(result.warnings.some((w) => /tmpfs mount \/scratch/.test(w)), result.warnings.join('\n'));
     assert.ok(result.warnings.some((w) => /bind mount \/etc\/app\.conf \(file\)/.test(w)), result.warnings.join('\n'));
     assert.ok(result.warnings.some((w) => /bind mount \/run\/app\.sock \(unsupported\)/.test(w)), result.warnings.join('\n'));
@@ -150,10 +152,12 @@ describe('snapshots against the real engine', () => {
       const live = liveTree(name, v.target);
       const skipped = new Set(v.skipped.map((s) => s.path));
       const expected = new Map([...live].filter(([p]) => !skipped.has(p)));
-      assert.deepEqual(new Map(v.entries.map((e) => [e.path, asLive(e)])), expected, `volume ${v.target}`);
+      assert.deepEqual(new Map(v.entries.map((e) => [e.path, asLive(e, v.entries)])), expected, `volume ${v.target}`);
     }
     const data = manifest.volumes[0];
-    assert.deepEqual(new Set(data?.skipped.map((s) => `${s.path}:${s.kind}`)), new Set(['hardlink:hardlink', 'fifo:fifo']));
+    assert.deepEqual(data?.skipped, [], 'nothing in /data is skipped');
+    assert.deepEqual(data?.entries.find((e) => e.path === 'hardlink'), { ...data?.entries.find((e) => e.path === 'hardlink'), type: 'hardlink', target: 'db/owned' });
+    assert.equal(data?.entries.find((e) => e.path === 'fifo')?.type, 'fifo');
     const entry = (p: string) => data?.entries.find((e) => e.path === p);
     assert.equal(entry('zero')?.size, 0);
     assert.equal(entry('odd-0640')?.mode, 0o640);
@@ -187,7 +191,7 @@ describe('snapshots against the real engine', () => {
     const listing = execFileSync('tar', ['-tzf', file], { encoding: 'utf8' }).split('\n');
     assert.equal(listing[0], 'manifest.json', 'manifest.json comes first');
     assert.ok(listing.includes('0/db/base/1/page') && listing.includes('1/conf.d/nested/app.conf'));
-    const other = new Backend({}, { ...process.env, BERTH_STATE_DIR: join(root, 'state-imported') });
+    const other = new Backend({ settings: {}, env: { ...process.env, BERTH_STATE_DIR: join(root, 'state-imported') } });
     const imported = await other.snapshots.import(file, context());
     assert.equal(imported.snapshot.id, snap.id);
     assert.equal(imported.snapshot.workload.key, `container:${name}`);
@@ -263,7 +267,7 @@ describe('snapshots against the real engine', () => {
     const big = await createTestContainer({ name: bigName, binds: [`${bigVolume}:/data`], cmd: ['sh', '-c', 'head -c 314572800 /dev/urandom > /data/big && touch /tmp/ready; trap "exit 0" TERM; while true; do sleep 1; done'] });
     for (let i = 0; i < 600 && !(await ready(bigName)); i++) await new Promise((r) => setTimeout(r, 100));
     const cancelState = join(root, 'state-cancel');
-    const b = new Backend({}, { ...process.env, BERTH_STATE_DIR: cancelState });
+    const b = new Backend({ settings: {}, env: { ...process.env, BERTH_STATE_DIR: cancelState } });
     const controller = new AbortController();
     let sawBytes = false;
     const capture = b.snapshots.create(

@@ -23,7 +23,7 @@ describe('workloads against the real engine', () => {
       labels: { 'com.docker.compose.project': 'shop', 'com.docker.compose.service': 'db' },
       binds: [`/tmp:/host-tmp:ro`],
     });
-    const backend = new Backend({});
+    const backend = new Backend({ settings: {} });
     const list = await backend.workloads.list(true);
     const found = list.find((w) => w.name === name);
     assert.ok(found, 'created container is listed');
@@ -39,7 +39,7 @@ describe('workloads against the real engine', () => {
   it('stops and starts a container by name and reports the new state', async () => {
     const name = uniqueName('berth-wl');
     await createTestContainer({ name });
-    const backend = new Backend({});
+    const backend = new Backend({ settings: {} });
     const stopped = await backend.workloads.stop(name, detachedContext());
     assert.equal(stopped.state, 'exited');
     const started = await backend.workloads.start(name, detachedContext());

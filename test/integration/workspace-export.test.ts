@@ -49,7 +49,7 @@ function isCode(code: number) {
 
 describe('workspace export against the real engine', () => {
   const stateDir = tempDir('berth-ws-state-');
-  const backend = new Backend({ stateDir }, { ...process.env, BERTH_STATE_DIR: stateDir });
+  const backend = new Backend({ settings: { stateDir }, env: { ...process.env, BERTH_STATE_DIR: stateDir } });
   const localRepo = join(tempDir('berth-ws-local-'), 'repo');
   let baseCommit = '';
   let gitContainer: Docker.Container;

@@ -9,6 +9,7 @@ import { runCli } from '../../cli/src/cli';
 import { Backend } from '../../server/src/backend';
 import { detachedContext } from '../../server/src/operation';
 import { importRecordPath } from '../../server/src/workspace/records';
+import { crashAt } from '../fixtures/crash';
 import { cleanupTestObjects, createTestContainer, ensureBusyboxImage, uniqueName } from '../fixtures/docker';
 import { ensureGitImage } from '../fixtures/gitImage';
 import { containerGitState, containerTreeHashes, execIn, git, localGitState, makeRepo, tempDir, treeHashes, writeFiles } from '../fixtures/gitRepo';
@@ -40,7 +41,7 @@ function capture() {
 describe('workspace import against the real engine', () => {
   const stateDir = tempDir('berth-ws-state-');
   const env = { ...process.env, BERTH_STATE_DIR: stateDir };
-  const backend = new Backend({ stateDir }, env);
+  const backend = new Backend({ settings: { stateDir }, env });
   const localRepo = join(tempDir('berth-ws-local-'), 'repo');
   let base = '';
 
@@ -115,7 +116,7 @@ describe('workspace import against the real engine', () => {
     // Crash at the finish step (SIGKILL): the copy stays marked, export refuses it, import redoes it.
     const cli = resolve('bin/berth.js');
     const crashed = spawnSync(process.execPath, [cli, 'workspace', 'import', name, localRepo, '--path', '/crash'], {
-      env: { ...env, BERTH_CRASH_AT: 'workspace.import.finish' },
+      env: { ...env, ...crashAt('workspace.import.finish') },
       encoding: 'utf8',
     });
     assert.equal(crashed.signal, 'SIGKILL', `the CLI was killed at the step: ${crashed.stderr}`);

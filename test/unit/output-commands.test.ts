@@ -8,6 +8,7 @@ import { join, resolve } from 'node:path';
 import { before, describe, it } from 'node:test';
 import { ExitCodes } from '../../protocol/src';
 import { SnapshotStore } from '../../server/src/snapshots/store';
+import { crashAt } from '../fixtures/crash';
 import { charDevice, fifoWithReader, isCharDevice } from '../fixtures/outputTargets';
 import { tempDir } from '../fixtures/gitRepo';
 import { sampleVolumes, storeSnapshot } from '../fixtures/snapshotBuilder';
@@ -87,7 +88,7 @@ describe('snapshots export to every kind of path (the real CLI)', () => {
       const dir = tempDir('berth-outcmd-');
       const file = join(dir, 'snap.tar.gz');
       writeFileSync(file, 'old\n');
-      const run = await berth(['snapshots', 'export', id, file], { ...env, BERTH_CRASH_AT: step });
+      const run = await berth(['snapshots', 'export', id, file], { ...env, ...crashAt(step) });
       assert.equal(run.signal, 'SIGKILL', `died at ${step}: ${run.stderr}`);
       if (after === 'old') assert.equal(readFileSync(file, 'utf8'), 'old\n', step);
       else assert.ok(readFileSync(file).equals(expected), step);

@@ -20,7 +20,7 @@ describe('berth/plugins/* over JSON-RPC', () => {
     const toServer = new PassThrough();
     const toClient = new PassThrough();
     const server = createConnection(new StreamMessageReader(toServer), new StreamMessageWriter(toClient));
-    const backend = new Backend({ stateDir, dockerHost: `unix://${join(stateDir, 'no-engine.sock')}` }, {});
+    const backend = new Backend({ settings: { stateDir, dockerHost: `unix://${join(stateDir, 'no-engine.sock')}` }, env: {} });
     registerPluginHandlers(server, nullLog, backend);
     server.listen();
     client = createMessageConnection(new StreamMessageReader(toClient), new StreamMessageWriter(toServer));

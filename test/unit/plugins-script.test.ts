@@ -8,6 +8,7 @@ import { ErrorCodes, type Workload } from '../../protocol/src';
 import { classify, listingFromArchive, listingFromEvents, parseMarker } from '../../server/src/install/listing';
 import { scriptFailure } from '../../server/src/install/outcome';
 import { parseLine, PLUGIN_SCRIPT, ScriptOutput, type ScriptEvent } from '../../server/src/install/script';
+import { crashAt } from '../fixtures/crash';
 
 const work = mkdtempSync(join(tmpdir(), 'berth-plugin-script-'));
 after(() => rmSync(work, { recursive: true, force: true }));
@@ -76,7 +77,7 @@ for (const [shellName, shell] of shells) {
     const journal = (root: string, fields: Record<string, string>) =>
       writeFileSync(join(root, '.staging', `demo.${fields.stamp}.journal`), Object.entries(fields).map(([k, v]) => `${k} ${v}\n`).join(''));
 
-    it('sweep: an install that stopped before its swap is rolled back (a partial copy of the snapshot is removed)', () => {
+    it('sweep: an install that stopped before its swap is rolled back (a partial copy of the set-aside live version is removed)', () => {
       const root = fresh();
       put(root, { 'demo/a': 'old', 'demo/.complete': '{}', [`.staging/demo.${S2}/a`]: 'new', [`.previous/demo.${S2}/a`]: 'partial', [`.previous/demo.${S1}/a`]: 'older' });
       journal(root, { op: 'install', name: 'demo', stamp: S2, from: '-', version: '2', phase: 'staged' });
@@ -88,7 +89,7 @@ for (const [shellName, shell] of shells) {
       assert.deepEqual(ls(join(root, '.previous')), [`demo.${S1}`]);
     });
 
-    it('sweep: after the snapshot but before the swap, the snapshot is renamed back', () => {
+    it('sweep: after the aside but before the swap, the set-aside live version is renamed back', () => {
       const root = fresh();
       put(root, { [`.staging/demo.${S2}/a`]: 'new', [`.previous/demo.${S2}/a`]: 'old', [`.previous/demo.${S2}/.complete`]: '{}' });
       journal(root, { op: 'install', name: 'demo', stamp: S2, from: '-', version: '2', phase: 'staged' });
@@ -126,7 +127,7 @@ for (const [shellName, shell] of shells) {
     ] as const) {
       it(`sweep: a journal with ${kind} is never taken for "nothing to do": the set-aside live version comes back, the rest is quarantined, nothing is deleted`, () => {
         const root = fresh();
-        // Killed after install.snapshot (live renamed to .previous/demo.S2), before the swap.
+        // Killed after install.aside (live renamed to .previous/demo.S2), before the swap.
         put(root, { [`.staging/demo.${S2}/a`]: 'new', [`.previous/demo.${S2}/a`]: 'old', [`.previous/demo.${S2}/.complete`]: '{}' });
         writeFileSync(join(root, '.staging', `demo.${S2}.journal`), body);
         const r = run(root, 'sweep');
@@ -175,12 +176,33 @@ for (const [shellName, shell] of shells) {
     it('the crash seam kills the script itself at the named step', () => {
       const root = fresh();
       put(root, { 'demo/a': 'x', 'demo/.complete': '{}', [`.previous/demo.${S1}/a`]: 'y', [`.previous/demo.${S1}/.complete`]: '{}' });
-      const r = run(root, 'rollback', ['demo', S2], { BERTH_CRASH_AT: 'rollback.restore' });
+      const r = run(root, 'rollback', ['demo', S2], crashAt('rollback.restore'));
       assert.equal(r.signal, 'SIGKILL');
       assert.deepEqual(r.lines.slice(-2), ['STEP rollback.restore', 'CRASH rollback.restore']);
       assert.ok(!existsSync(join(root, 'demo')), 'killed after the aside, before the restore');
       assert.ok(run(root, 'sweep').lines.includes('RECOVERED demo rolled-forward'));
       assert.equal(text(join(root, 'demo/a')), 'y');
+    });
+
+    it('a journal an earlier release wrote when killed after its install.snapshot step (now install.aside) is recovered', () => {
+      // Exactly what the release whose step was still called install.snapshot wrote (its
+      // write_journal): the journal names no step, so the rename cannot strand one in a container.
+      const earlierRelease = `op install\nname demo\nstamp ${S2}\nfrom -\nversion 2\nphase staged\n`;
+      const root = fresh();
+      put(root, { 'demo/a': 'old', 'demo/.complete': '{}', [`.staging/demo.${S2}/a`]: 'new', [`.staging/demo.${S2}/.berth-end`]: `${S2}\n` });
+      const killed = run(root, 'install', ['demo', S2, '2', '0', 'commit'], crashAt('install.swap'));
+      assert.equal(killed.signal, 'SIGKILL', killed.lines.join('\n'));
+      assert.deepEqual(killed.lines.slice(-5), ['STEP install.aside', `INFO previous ${S2}`, 'OK install.aside', 'STEP install.swap', 'CRASH install.swap']);
+      assert.equal(text(join(root, '.staging', `demo.${S2}.journal`)), earlierRelease, 'the journal format is the earlier release\'s');
+      assert.equal(text(join(root, '.previous', `demo.${S2}`, 'a')), 'old', 'the live copy was moved aside');
+
+      // The earlier release's own journal, at the same point, is rolled back by this script.
+      writeFileSync(join(root, '.staging', `demo.${S2}.journal`), earlierRelease);
+      const r = run(root, 'sweep');
+      assert.equal(r.status, 0, r.lines.join('\n') + r.stderr);
+      assert.ok(r.lines.includes('RECOVERED demo rolled-back'), r.lines.join('\n'));
+      assert.equal(text(join(root, 'demo/a')), 'old');
+      assert.deepEqual([ls(join(root, '.staging')), ls(join(root, '.previous'))], [[], []]);
     });
 
     it('list reports live, previous and staging entries with their markers, using builtins only', () => {
@@ -235,11 +257,11 @@ describe('script failures become named errors with the step and the rollback', (
   const result = (exitCode: number, lines: string[]) => ({ exitCode, events: lines.map(parseLine), stderr: '' });
 
   it('rolled back (exit 10)', () => {
-    const e = scriptFailure(subject, result(10, ['STEP install.snapshot', 'FAIL install.snapshot cannot rename: Permission denied', 'ROLLBACK removed the staged copy; the live plugin is untouched']));
+    const e = scriptFailure(subject, result(10, ['STEP install.aside', 'FAIL install.aside cannot rename: Permission denied', 'ROLLBACK removed the staged copy; the live plugin is untouched']));
     assert.equal(e.code, ErrorCodes.OperationFailed);
-    assert.equal(e.extra.step, 'install.snapshot');
+    assert.equal(e.extra.step, 'install.aside');
     assert.equal(e.extra.rollback, 'removed the staged copy; the live plugin is untouched');
-    assert.match(e.message, /^Installing plugin demo into web failed at step install\.snapshot: cannot rename: Permission denied\. Rolled back: removed/);
+    assert.match(e.message, /^Installing plugin demo into web failed at step install\.aside: cannot rename: Permission denied\. Rolled back: removed/);
   });
 
   it('rollback failed too (exit 11): both errors', () => {

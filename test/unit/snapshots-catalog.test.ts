@@ -10,7 +10,7 @@ import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { ListSnapshotsResult } from '../../protocol/src';
+import { CATALOG_MIGRATION_STEPS, type ListSnapshotsResult } from '../../protocol/src';
 import { Backend } from '../../server/src/backend';
 import { BerthError } from '../../server/src/errors';
 import { nullLog } from '../../server/src/log';
@@ -21,6 +21,7 @@ import { journalPath } from '../../server/src/snapshots/quiesce';
 import { recoverSnapshots } from '../../server/src/snapshots/recovery';
 import { SnapshotStore } from '../../server/src/snapshots/store';
 import { CORRUPTIONS } from '../fixtures/catalogDamage';
+import { crashAt } from '../fixtures/crash';
 import { manifestOf, portable, rawEntries, sampleVolumes, storeSnapshot } from '../fixtures/snapshotBuilder';
 
 const NO_ENGINE = `unix:///nonexistent/berth-${process.pid}/docker.sock`;
@@ -31,7 +32,7 @@ const noEngine = () => {
 };
 
 function backendAt(stateDir: string): Backend {
-  return new Backend({}, { DOCKER_HOST: NO_ENGINE, BERTH_STATE_DIR: stateDir });
+  return new Backend({ settings: {}, env: { DOCKER_HOST: NO_ENGINE, BERTH_STATE_DIR: stateDir } });
 }
 
 function berth(args: readonly string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }> {
@@ -315,12 +316,12 @@ describe('snapshot catalog: migration of a store written by the release with one
     assert.deepEqual(one, two);
   });
 
-  for (const step of ['catalog.migrate.records', 'catalog.migrate.legacy']) {
+  for (const step of CATALOG_MIGRATION_STEPS) {
     for (const skip of [0, 1, 2, 3]) {
       it(`a kill at ${step} (file ${skip + 1} of 4), then any command, gives the same result`, async () => {
         const clean = await assertMigrated(await copyFixture(`reference-${step}-${skip}`), 'reference');
         const state = await copyFixture(`crash-${step}-${skip}`);
-        const crashed = await berth(['snapshots', 'list', '--json'], { BERTH_STATE_DIR: state, BERTH_CRASH_AT: step, BERTH_CRASH_SKIP: String(skip) });
+        const crashed = await berth(['snapshots', 'list', '--json'], { BERTH_STATE_DIR: state, ...crashAt(step, { skip }) });
         assert.equal(crashed.signal, 'SIGKILL', `died at ${step} (exit ${crashed.code}: ${crashed.stderr})`);
         const next = await berth(['snapshots', 'list', '--json'], { BERTH_STATE_DIR: state });
         assert.equal(next.code, 0, next.stderr);

@@ -9,6 +9,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { SnapshotStore } from '../../server/src/snapshots/store';
+import { IMPORT_STEPS } from '../../protocol/src';
+import { crashAt } from '../fixtures/crash';
 import { manifestOf, portable, rawEntries, sampleVolumes, storeSnapshot } from '../fixtures/snapshotBuilder';
 
 const BERTH = resolve(process.cwd(), 'bin', 'berth.js');
@@ -50,10 +52,10 @@ describe('import and delete crash at every named step, then the next start', () 
   });
   after(() => rmSync(root, { recursive: true, force: true }));
 
-  for (const step of ['import.scan', 'import.write', 'import.commit', 'import.catalog']) {
+  for (const step of IMPORT_STEPS) {
     it(step, async () => {
       const stateDir = mkdtempSync(join(root, 'state-'));
-      const crashed = await berth(['snapshots', 'import', file], { BERTH_STATE_DIR: stateDir, BERTH_CRASH_AT: step });
+      const crashed = await berth(['snapshots', 'import', file], { BERTH_STATE_DIR: stateDir, ...crashAt(step) });
       assert.equal(crashed.signal, 'SIGKILL', `died at ${step} (exit ${crashed.code}: ${crashed.stderr})`);
       await assertConsistent(stateDir, step === 'import.catalog' ? 1 : 0);
       const again = await berth(['snapshots', 'import', file, '--json'], { BERTH_STATE_DIR: stateDir });
@@ -65,7 +67,7 @@ describe('import and delete crash at every named step, then the next start', () 
   it('delete.records', async () => {
     const stateDir = mkdtempSync(join(root, 'state-'));
     const record = await storeSnapshot(new SnapshotStore(stateDir), sampleVolumes());
-    const crashed = await berth(['snapshots', 'delete', record.id], { BERTH_STATE_DIR: stateDir, BERTH_CRASH_AT: 'delete.records' });
+    const crashed = await berth(['snapshots', 'delete', record.id], { BERTH_STATE_DIR: stateDir, ...crashAt('delete.records') });
     assert.equal(crashed.signal, 'SIGKILL', crashed.stderr);
     await assertConsistent(stateDir, 0);
     assert.deepEqual(await new SnapshotStore(stateDir).objectIds(), [], 'the unreferenced object was swept');

@@ -18,7 +18,7 @@ import { sampleVolumes, storeSnapshot } from '../fixtures/snapshotBuilder';
 const NO_ENGINE = { DOCKER_HOST: 'unix:///nonexistent/berth-test.sock' };
 
 function backendAt(stateDir: string): Backend {
-  return new Backend({}, { ...NO_ENGINE, BERTH_STATE_DIR: stateDir });
+  return new Backend({ settings: {}, env: { ...NO_ENGINE, BERTH_STATE_DIR: stateDir } });
 }
 
 describe('snapshot store', () => {

@@ -5,11 +5,16 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { describe, it } from 'node:test';
 import { ErrorCodes } from '../../protocol/src';
-import { openOutput, openUserOutput, resolveOutput } from '../../server/src/output/userOutput';
+import { openOutput, resolveOutput, type OutputWriter, type UserOutputOptions } from '../../server/src/output/userOutput';
 import { blockDevice, charDevice, fifoWithReader, isCharDevice } from '../fixtures/outputTargets';
 import { tempDir } from '../fixtures/gitRepo';
 
 const DATA = randomBytes(3 * 1024 * 1024 + 17);
+
+/** Resolves and opens in one step, as a command does with nothing to do in between. */
+async function openUserOutput(named: string, options: UserOutputOptions = {}): Promise<OutputWriter> {
+  return openOutput(await resolveOutput(named, options), options);
+}
 
 async function writeAll(named: string, data: Buffer = DATA, stdout?: PassThrough): Promise<void> {
   const out = await openUserOutput(named, stdout ? { stdout } : {});

@@ -9,7 +9,7 @@ import { applyHunks, HunkMismatchError } from '../../server/src/workspace/applyH
 import { parseChangeList } from '../../server/src/workspace/changeList';
 import { ExportOutputParser } from '../../server/src/workspace/exportOutput';
 import { assignSections, sectionStarts } from '../../server/src/workspace/patchSections';
-import { shellCommand, shellQuote } from '../../server/src/workspace/shell';
+import { shellCommand, shellQuote } from '../fixtures/shell';
 import { resolveRepoPath, validateBranchName, validateContainerPath, validateRevision } from '../../server/src/workspace/validate';
 
 const HOSTILE = ['plain', '', ' ', "it's", '"double"', '$(touch /tmp/x)', '`id`', '-rf', '--output=x', 'a\nb', '\\', '*', '$HOME', '; rm -rf /', 'ünï'];

@@ -10,6 +10,7 @@ import type {
 } from '../../../protocol/src';
 import type { CommandInput, CommandSpec, OptionSpec } from '../command';
 import { table } from '../format';
+import { stringOption } from '../options';
 
 const ROOT: OptionSpec = { type: 'string', description: 'plugin root in the container (else BERTH_PLUGINS_ROOT, else /configs/plugins; the label berth.plugins.root wins)' };
 const WAIT: OptionSpec = { type: 'boolean', description: 'wait for another operation on the workload instead of failing with exit code 3' };
@@ -22,14 +23,8 @@ const ROOT_SOURCES: Readonly<Record<PluginRootSource, string>> = {
   default: 'the default',
 };
 
-function str(input: CommandInput, key: string): string | undefined {
-  const value = input.options[key];
-  return typeof value === 'string' ? value : undefined;
-}
-
-function rootAndWait(input: CommandInput): { root?: string; wait?: boolean } {
-  const root = str(input, 'root');
-  return { ...(root !== undefined ? { root } : {}), ...(input.options.wait === true ? { wait: true } : {}) };
+function rootAndWait(input: CommandInput): { root: string | undefined; wait: boolean } {
+  return { root: stringOption(input, 'root'), wait: input.options.wait === true };
 }
 
 function versionOf(p: { version?: string; stamp?: string }): string {
@@ -44,9 +39,7 @@ const list: CommandSpec<ListPluginsResult> = {
   positionals: { min: 0, max: 1 },
   options: { root: ROOT },
   run(input, backend, ctx) {
-    const workload = input.positionals[0];
-    const root = str(input, 'root');
-    return backend.plugins.list({ ...(workload ? { workload } : {}), ...(root !== undefined ? { root } : {}) }, ctx.signal);
+    return backend.plugins.list({ workload: input.positionals[0] || undefined, root: stringOption(input, 'root') }, ctx.signal);
   },
   print(result, io) {
     if (result.workloads.length === 0) {
@@ -85,8 +78,7 @@ const install: CommandSpec<InstallPluginResult> = {
   options: { name: { type: 'string', description: 'plugin name (default: the folder\'s name)' }, root: ROOT, wait: WAIT },
   run(input, backend, ctx) {
     const [workload = '', folder = ''] = input.positionals;
-    const name = str(input, 'name');
-    return backend.plugins.install({ workload, folder: resolve(folder), ...(name !== undefined ? { name } : {}), ...rootAndWait(input) }, ctx);
+    return backend.plugins.install({ workload, folder: resolve(folder), name: stringOption(input, 'name'), ...rootAndWait(input) }, ctx);
   },
   print(r, io) {
     io.out(`Installed ${r.name} ${r.version ?? ''} into ${r.workload}:${r.path} (stamp ${r.stamp}, ${r.files} files, ${r.bytes} bytes, via ${r.via}).`.replace('  ', ' '));

@@ -2,6 +2,7 @@ import * as l10n from '@vscode/l10n';
 import { ExitCodes, type RecoveryReport, type RestoreSnapshotResult } from '../../../protocol/src';
 import { InvalidParamsError } from '../../../server/src/errors';
 import { echo } from '../../../server/src/echo';
+import { mergeRecoveryReports } from '../../../server/src/restore/recoveryReport';
 import { formatBytes } from '../../../server/src/snapshots/format';
 import type { CommandSpec } from '../command';
 
@@ -42,7 +43,11 @@ const recover: CommandSpec<RecoveryReport> = {
   summary: 'Finish or undo operations that a crash interrupted (restores, captures); exit 1 while some remain.',
   positionals: { min: 0, max: 0 },
   async run(_input, backend) {
-    return backend.restore.recover();
+    // The start-up recovery of this very process may have done part of the work already: the
+    // report covers both.
+    const report = await backend.restore.recover();
+    const startup = backend.startupRecovery();
+    return startup ? mergeRecoveryReports(startup, report) : report;
   },
   print(report, io) {
     if (!report.didSomething && report.restores.length === 0 && report.problems.length === 0) {

@@ -8,15 +8,16 @@ import {
   type ExportSnapshotResult,
   type ImportSnapshotResult,
   type ListSnapshotsResult,
-  type QuiesceMode,
   type SnapshotInfo,
   type VerifySnapshotResult,
 } from '../../../protocol/src';
+import { CreateSnapshotParams, PruneSnapshotsParams } from '../../../protocol/src/params';
 import { InvalidParamsError, OperationFailedError } from '../../../server/src/errors';
 import { resolveOutput } from '../../../server/src/output/userOutput';
 import { formatBytes } from '../../../server/src/snapshots/format';
-import type { CommandInput, CommandSpec } from '../command';
+import type { CommandSpec } from '../command';
 import { table } from '../format';
+import { choiceOption, countOption, stringOption } from '../options';
 
 const list: CommandSpec<ListSnapshotsResult> = {
   resource: 'snapshots',
@@ -84,18 +85,12 @@ const create: CommandSpec<CreateSnapshotResult> = {
     keep: { type: 'string', description: 'afterwards keep only the newest N (plus pinned/labelled)' },
   },
   async run(input, backend, ctx) {
-    const quiesce = input.options.quiesce;
-    if (quiesce !== undefined && !QUIESCE_MODES.includes(quiesce as QuiesceMode)) {
-      throw new InvalidParamsError(l10n.t('--quiesce takes one of: {0}.', QUIESCE_MODES.join(', ')));
-    }
-    const keep = countOption(input, 'keep', 0);
-    const label = input.options.label;
     return backend.snapshots.create(
       {
         workload: input.positionals[0] ?? '',
-        ...(typeof label === 'string' ? { label } : {}),
-        ...(typeof quiesce === 'string' ? { quiesce: quiesce as QuiesceMode } : {}),
-        ...(keep !== undefined ? { keep } : {}),
+        label: stringOption(input, 'label'),
+        quiesce: choiceOption(input, 'quiesce', QUIESCE_MODES),
+        keep: countOption(input, 'keep', CreateSnapshotParams),
       },
       ctx,
     );
@@ -120,8 +115,7 @@ const verify: CommandSpec<VerifySnapshotResult> = {
   positionals: { min: 1, max: 1 },
   options: { workload: { type: 'string', description: 'only this workload\'s records (identity or name)' } },
   async run(input, backend, ctx) {
-    const workload = input.options.workload;
-    const result = await backend.snapshots.verify({ id: input.positionals[0] ?? '', ...(typeof workload === 'string' ? { workload } : {}) }, ctx);
+    const result = await backend.snapshots.verify({ id: input.positionals[0] ?? '', workload: stringOption(input, 'workload') }, ctx);
     if (!result.ok) {
       const failure = result.failure;
       throw new OperationFailedError(l10n.t('Snapshot {0} failed verification: {1}', result.id.slice(0, 12), failure?.message ?? '?'), {
@@ -145,8 +139,7 @@ const remove: CommandSpec<DeleteSnapshotResult> = {
   positionals: { min: 1, max: 1 },
   options: { workload: { type: 'string', description: 'only this workload\'s records (identity or name)' } },
   async run(input, backend) {
-    const workload = input.options.workload;
-    return backend.snapshots.remove({ id: input.positionals[0] ?? '', ...(typeof workload === 'string' ? { workload } : {}) });
+    return backend.snapshots.remove({ id: input.positionals[0] ?? '', workload: stringOption(input, 'workload') });
   },
   print(result, io) {
     for (const d of result.deleted) io.out(l10n.t('Deleted snapshot {0} ({1}) of {2}.', d.recordId, d.id.slice(0, 12), d.workload));
@@ -162,7 +155,6 @@ const exportCommand: CommandSpec<ExportSnapshotResult & { toStdout?: boolean }> 
   positionals: { min: 2, max: 2 },
   options: { workload: { type: 'string', description: 'only this workload\'s records (identity or name)' } },
   async run(input, backend, ctx) {
-    const workload = input.options.workload;
     const named = input.positionals[1] ?? '';
     const output = input.io?.stdout ? { stdout: input.io.stdout } : {};
     const file = named === '-' ? '-' : resolve(named);
@@ -171,7 +163,7 @@ const exportCommand: CommandSpec<ExportSnapshotResult & { toStdout?: boolean }> 
     if (toStdout && input.options.json === true) {
       throw new InvalidParamsError(l10n.t('With --json, stdout holds the result; write the snapshot to a file, not to stdout.'));
     }
-    const result = await backend.snapshots.export({ id: input.positionals[0] ?? '', ...(typeof workload === 'string' ? { workload } : {}) }, file, ctx, output);
+    const result = await backend.snapshots.export({ id: input.positionals[0] ?? '', workload: stringOption(input, 'workload') }, file, ctx, output);
     return { ...result, ...(toStdout ? { toStdout } : {}) };
   },
   print(result, io) {
@@ -213,8 +205,7 @@ const pin: CommandSpec<{ snapshots: SnapshotInfo[] }> = {
     workload: { type: 'string', description: 'only this workload\'s records (identity or name)' },
   },
   async run(input, backend) {
-    const workload = input.options.workload;
-    const snapshots = await backend.snapshots.pin({ id: input.positionals[0] ?? '', ...(typeof workload === 'string' ? { workload } : {}) }, input.options.unpin !== true);
+    const snapshots = await backend.snapshots.pin({ id: input.positionals[0] ?? '', workload: stringOption(input, 'workload') }, input.options.unpin !== true);
     return { snapshots };
   },
   print(result, io) {
@@ -230,7 +221,7 @@ const prune: CommandSpec<{ removed: string[] }> = {
   positionals: { min: 1, max: 1 },
   options: { keep: { type: 'string', description: 'how many of the newest to keep (required, 1 or more)' } },
   async run(input, backend, ctx) {
-    const keep = countOption(input, 'keep', 1);
+    const keep = countOption(input, 'keep', PruneSnapshotsParams);
     if (keep === undefined) throw new InvalidParamsError(l10n.t('"berth snapshots prune" needs --keep N.'));
     return { removed: await backend.snapshots.prune(input.positionals[0] ?? '', keep, ctx.signal) };
   },
@@ -254,13 +245,5 @@ const adopt: CommandSpec<AdoptSnapshotResult> = {
     io.out(`RECORD: ${s.recordId}`);
   },
 };
-
-function countOption(input: CommandInput, name: string, min: number): number | undefined {
-  const raw = input.options[name];
-  if (raw === undefined) return undefined;
-  const value = typeof raw === 'string' && /^\d{1,6}$/.test(raw) ? Number(raw) : NaN;
-  if (!Number.isInteger(value) || value < min) throw new InvalidParamsError(l10n.t('--{0} takes a whole number from {1}.', name, min));
-  return value;
-}
 
 export const snapshotCommands: readonly CommandSpec<never>[] = [list, create, verify, remove, exportCommand, importCommand, pin, prune, adopt] as unknown as CommandSpec<never>[];

@@ -1,10 +1,11 @@
 import { resolve } from 'node:path';
 import * as l10n from '@vscode/l10n';
-import type { WorkspaceExportResult, WorkspaceImportResult } from '../../../protocol/src';
+import { WORKSPACE_IMPORT_MODES, type WorkspaceExportResult, type WorkspaceImportResult } from '../../../protocol/src';
 import { InvalidParamsError } from '../../../server/src/errors';
 import { resolveOutput } from '../../../server/src/output/userOutput';
 import type { ExportDestination } from '../../../server/src/workspace/workspaceService';
 import type { CommandSpec } from '../command';
+import { choiceOption, stringOption } from '../options';
 
 const STATUS_LETTER: Readonly<Record<string, string>> = { added: 'A', modified: 'M', deleted: 'D', typeChanged: 'T' };
 
@@ -21,7 +22,7 @@ const exportCommand: CommandSpec<WorkspaceExportResult & { output?: string }> = 
   },
   async run(input, backend, ctx) {
     const [workload = ''] = input.positionals;
-    const named = typeof input.options.output === 'string' ? input.options.output : undefined;
+    const named = stringOption(input, 'output');
     const stdout = input.io?.stdout;
     let destination: ExportDestination;
     let output: string | undefined;
@@ -40,11 +41,7 @@ const exportCommand: CommandSpec<WorkspaceExportResult & { output?: string }> = 
       throw new InvalidParamsError(l10n.t('This output has no raw stdout; pass --output FILE.'));
     }
     const result = await backend.workspace.export(
-      {
-        workload,
-        ...(typeof input.options.path === 'string' ? { path: input.options.path } : {}),
-        ...(typeof input.options.base === 'string' ? { base: input.options.base } : {}),
-      },
+      { workload, path: stringOption(input, 'path'), base: stringOption(input, 'base') },
       destination,
       ctx,
     );
@@ -77,18 +74,14 @@ const importCommand: CommandSpec<WorkspaceImportResult> = {
   },
   async run(input, backend, ctx) {
     const [workload = '', dir = ''] = input.positionals;
-    const mode = input.options.mode;
-    if (mode !== undefined && mode !== 'tracked' && mode !== 'full_copy') {
-      throw new InvalidParamsError(l10n.t('--mode must be tracked or full_copy, not "{0}".', String(mode)));
-    }
     return backend.workspace.import(
       {
         workload,
         dir: resolve(dir),
-        ...(typeof input.options.path === 'string' ? { path: input.options.path } : {}),
-        ...(mode ? { mode } : {}),
-        ...(typeof input.options.branch === 'string' ? { branch: input.options.branch } : {}),
-        ...(typeof input.options.from === 'string' ? { from: input.options.from } : {}),
+        path: stringOption(input, 'path'),
+        mode: choiceOption(input, 'mode', WORKSPACE_IMPORT_MODES),
+        branch: stringOption(input, 'branch'),
+        from: stringOption(input, 'from'),
         readOnly: input.options['read-only'] === true,
       },
       ctx,

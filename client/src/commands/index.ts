@@ -1,5 +1,7 @@
 import * as vscode from 'vscode';
 import type { Ctx } from '../ctx';
+import { isCancellation, showError, summarizeError } from '../operations/errors';
+import type { Views } from '../views';
 import { restartBackend } from './backend/restartBackend';
 import { showLog } from './backend/showLog';
 import { installFromFolder } from './plugins/installFromFolder';
@@ -26,7 +28,9 @@ import { showWorkloadLogs } from './workloads/showWorkloadLogs';
 import { exportWorkspaceChanges } from './workspace/exportChanges';
 import { importLocalRepository } from './workspace/importRepository';
 
-export type CommandFactory = (ctx: Ctx) => (...args: unknown[]) => unknown;
+export type Command = (...args: unknown[]) => unknown;
+/** Makes a command's handler. Commands act through Ctx; a few also need a view (to reveal a row). */
+export type CommandFactory = (ctx: Ctx, views: Views) => Command;
 
 /** The one registration point: command ID → factory. IDs match package.json. */
 const COMMANDS: Readonly<Record<string, CommandFactory>> = {
@@ -61,6 +65,27 @@ const COMMANDS: Readonly<Record<string, CommandFactory>> = {
   'berth.recover': recover,
 };
 
-export function registerCommands(ctx: Ctx): vscode.Disposable[] {
-  return Object.entries(COMMANDS).map(([id, factory]) => vscode.commands.registerCommand(id, factory(ctx)));
+/** Registers every command, each behind the error guard. */
+export function registerCommands(ctx: Ctx, views: Views): vscode.Disposable[] {
+  return Object.entries(COMMANDS).map(([id, factory]) => vscode.commands.registerCommand(id, guarded(ctx, id, factory(ctx, views))));
+}
+
+/**
+ * Any failure of a command outside an operation (while picking a workload or a snapshot, a
+ * listing, a preview) shows as an error notification with the log, never as VS Code's bare
+ * "command failed". Operations show their own failures (operations/runner.ts) and resolve to
+ * undefined, so they do not reach here.
+ */
+function guarded(ctx: Ctx, id: string, command: Command): Command {
+  return async (...args: unknown[]) => {
+    try {
+      return await command(...args);
+    } catch (error) {
+      if (isCancellation(error)) return undefined;
+      const summary = summarizeError(error);
+      ctx.log.error(`${id} failed: ${summary.name}: ${summary.message}`);
+      showError(ctx.log, summary);
+      return undefined;
+    }
+  };
 }

@@ -1,8 +1,8 @@
 import * as vscode from 'vscode';
 import { WorkspaceApplyRequest, WorkspaceSavePatchRequest, type WorkspaceExportResult } from '../../../protocol/src';
 import type { Ctx } from '../ctx';
-import { showOperationError } from '../commands/showOperationError';
-import { withRequestProgress } from './requestProgress';
+import { firstWorkspaceFolder, pickFolder } from '../dialogs';
+import { showError } from '../operations/errors';
 
 /**
  * Writes the kept patch where the user chooses. The backend writes it (output/userOutput.ts):
@@ -11,7 +11,7 @@ import { withRequestProgress } from './requestProgress';
  */
 export async function savePatch(ctx: Ctx, result: WorkspaceExportResult): Promise<vscode.Uri | undefined> {
   if (!result.patchPath) return undefined;
-  const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
+  const folder = firstWorkspaceFolder();
   const name = `${result.workload}-${result.base.slice(0, 8)}.patch`;
   const target = await vscode.window.showSaveDialog({
     title: vscode.l10n.t('Save Patch'),
@@ -21,8 +21,16 @@ export async function savePatch(ctx: Ctx, result: WorkspaceExportResult): Promis
   if (!target || !result.exportId) return undefined;
   // A remote window's dialog answers with vscode-remote URIs: their path is on the machine where
   // this extension and its backend run, like a file URI's.
-  if (target.scheme !== 'file' && target.scheme !== 'vscode-remote') throw new Error(vscode.l10n.t('Berth saves patches to files on the machine where it runs only.'));
-  await ctx.request(WorkspaceSavePatchRequest.type, { exportId: result.exportId, file: target.fsPath });
+  if (target.scheme !== 'file' && target.scheme !== 'vscode-remote') {
+    showError(ctx.log, { name: 'Error', message: vscode.l10n.t('Berth saves patches to files on the machine where it runs only.') });
+    return undefined;
+  }
+  const saved = await ctx.runOperation(
+    WorkspaceSavePatchRequest.type,
+    { exportId: result.exportId, file: target.fsPath },
+    { title: vscode.l10n.t('Saving the patch to {0}', target.fsPath), progress: 'none', cancellable: false, made: (r) => `${r.bytes} bytes to ${r.file}` },
+  );
+  if (!saved) return undefined;
   vscode.window.setStatusBarMessage(vscode.l10n.t('Saved the patch to {0}', target.fsPath), 5000);
   return target;
 }
@@ -33,33 +41,20 @@ export async function savePatch(ctx: Ctx, result: WorkspaceExportResult): Promis
  */
 export async function applyToLocalRepo(ctx: Ctx, result: WorkspaceExportResult, repo?: vscode.Uri): Promise<boolean> {
   if (!result.exportId) return false;
-  let folder = repo;
-  if (!folder) {
-    const picked = await vscode.window.showOpenDialog({
-      title: vscode.l10n.t('Apply to Local Repository'),
-      canSelectFiles: false,
-      canSelectFolders: true,
-      canSelectMany: false,
-      openLabel: vscode.l10n.t('Apply Here'),
-      ...(vscode.workspace.workspaceFolders?.[0] ? { defaultUri: vscode.workspace.workspaceFolders[0].uri } : {}),
-    });
-    folder = picked?.[0];
-  }
+  const folder = repo ?? (await pickFolder(vscode.l10n.t('Apply to Local Repository'), vscode.l10n.t('Apply Here'), firstWorkspaceFolder()));
   if (!folder) return false;
   const exportId = result.exportId;
   const target = folder.fsPath;
-  try {
-    const applied = await withRequestProgress(ctx, vscode.l10n.t('Applying the changes to {0}…', target), (workDoneToken, token) =>
-      ctx.request(WorkspaceApplyRequest.type, { exportId, repo: target, workDoneToken }, token),
-    );
-    void vscode.window.showInformationMessage(
-      applied.how === 'clean'
-        ? vscode.l10n.t('Applied {0} changed files to {1}.', applied.files, target)
-        : vscode.l10n.t('Applied {0} changed files to {1} with a clean three-way merge.', applied.files, target),
-    );
-    return true;
-  } catch (error) {
-    showOperationError(ctx, error);
-    return false;
-  }
+  const applied = await ctx.runOperation(
+    WorkspaceApplyRequest.type,
+    { exportId, repo: target },
+    { title: vscode.l10n.t('Applying the changes to {0}…', target), made: (r) => `${r.files} files, ${r.how}` },
+  );
+  if (!applied) return false;
+  void vscode.window.showInformationMessage(
+    applied.how === 'clean'
+      ? vscode.l10n.t('Applied {0} changed files to {1}.', applied.files, target)
+      : vscode.l10n.t('Applied {0} changed files to {1} with a clean three-way merge.', applied.files, target),
+  );
+  return true;
 }

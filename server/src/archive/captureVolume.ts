@@ -2,8 +2,9 @@ import type { Readable } from 'node:stream';
 import * as l10n from '@vscode/l10n';
 import { OperationFailedError } from '../errors';
 import type { SnapshotDataWriter } from './dataWriter';
-import type { ManifestEntry, SkippedEntry, SkipKind } from './manifest';
-import { hasControlChars, linkStaysInside, parentOf, relPathProblem } from './paths';
+import type { EntryType, ManifestEntry, SkippedEntry, SkipKind } from './manifest';
+import { displayName } from './names';
+import { parentOf, relPathProblem } from './paths';
 import { scanTar, type BodySink, type TarEntryHeader } from './tarScanner';
 
 export interface CaptureVolumeOptions {
@@ -32,9 +33,13 @@ export class FileMountError extends Error {}
 
 /**
  * Copies the engine's tar of one mount target into the snapshot data: strips the engine's
- * leading directory name, renames entries under `<index>/`, hashes every file, and skips (with a
- * record) what a snapshot does not hold: hardlinks, devices, FIFOs, links that leave the volume,
- * names that cannot be stored faithfully, and the content of nested mounts.
+ * leading directory name, renames entries under `<index>/`, hashes every file. Everything the
+ * engine's archive holds is kept as it is: names as their bytes, hard links as links (to the
+ * first name of the inode, which the engine sends first), FIFOs and devices with their numbers,
+ * symlinks with their targets verbatim wherever they point (a target is data: nothing ever
+ * follows it). Skipped, with a record and a warning, only what cannot be held: a path longer
+ * than the format allows, an entry type tar has but a volume does not, a hard link whose first
+ * name was not captured, and the content of nested mounts (their own volumes).
  */
 export async function captureVolumeTar(source: Readable, options: CaptureVolumeOptions): Promise<CapturedVolume> {
   const base = options.target.slice(options.target.lastIndexOf('/') + 1);
@@ -42,6 +47,7 @@ export async function captureVolumeTar(source: Readable, options: CaptureVolumeO
   const skipped: SkippedEntry[] = [];
   const dirs = new Set<string>();
   const seen = new Set<string>();
+  const kept = new Map<string, EntryType>();
   const nested = new Set(options.nestedMounts);
   let files = 0;
   let bytes = 0;
@@ -53,70 +59,60 @@ export async function captureVolumeTar(source: Readable, options: CaptureVolumeO
     skipped.push({ path, kind, detail });
     return undefined;
   };
+  const relative = (archivePath: string): string | undefined => {
+    const raw = archivePath.endsWith('/') ? archivePath.slice(0, -1) : archivePath;
+    if (raw === base) return '.';
+    return raw.startsWith(`${base}/`) ? raw.slice(base.length + 1) : undefined;
+  };
 
   const visit = (h: TarEntryHeader): BodySink | undefined => {
-    const raw = h.path.endsWith('/') ? h.path.slice(0, -1) : h.path;
-    if (raw !== base && !raw.startsWith(`${base}/`)) throw fail(l10n.t('entry "{0}" is outside "{1}"', h.path, base), h.path);
-    const path = raw === base ? '.' : raw.slice(base.length + 1);
+    const path = relative(h.path);
+    if (path === undefined) throw fail(l10n.t('entry "{0}" is outside "{1}"', displayName(h.path), base), h.path);
     if (first) {
       if (path !== '.') throw fail(l10n.t('the first entry is not the mount target itself'), h.path);
       if (h.kind !== 'dir') throw new FileMountError(options.target);
     } else if (path === '.') {
       throw fail(l10n.t('the mount target appears twice'), h.path);
     }
-    if (seen.has(path)) throw fail(l10n.t('"{0}" appears twice', path), h.path);
+    if (seen.has(path)) throw fail(l10n.t('"{0}" appears twice', displayName(path)), h.path);
     seen.add(path);
     // Anything under a directory we did not keep is covered by that directory's record.
     if (path !== '.' && !dirs.has(parentOf(path))) return undefined;
-    if (path.includes('\uFFFD') || hasControlChars(path) || relPathProblem(path)) {
-      return skip(path, 'bad-name', l10n.t('the name is not valid UTF-8 or holds control characters'));
-    }
-    switch (h.kind) {
-      case 'hardlink':
-        return skip(path, 'hardlink', l10n.t('hard link to {0}', stripBase(h.linkpath ?? '', base)));
-      case 'chardev':
-      case 'blockdev':
-        return skip(path, 'device', l10n.t('device node'));
-      case 'fifo':
-        return skip(path, 'fifo', l10n.t('named pipe'));
-      case 'other':
-        return skip(path, 'unsupported', l10n.t('unsupported entry type {0}', h.typeName));
-      case 'symlink': {
-        const link = h.linkpath ?? '';
-        if (!linkStaysInside(options.target, path, link)) return skip(path, 'link-outside', l10n.t('symlink to {0}, outside the volume', link));
-        break;
+    const pathProblem = relPathProblem(path, 2);
+    if (pathProblem) return skip(path, 'bad-name', l10n.t('the name cannot be stored ({0})', pathProblem));
+    let target: string | undefined;
+    if (h.kind === 'symlink') target = h.linkpath ?? '';
+    if (h.kind === 'hardlink') {
+      const linked = relative(h.linkpath ?? '');
+      const linkedType = linked === undefined ? undefined : kept.get(linked);
+      if (linked === undefined || linkedType === undefined || linkedType === 'dir' || linkedType === 'hardlink') {
+        return skip(path, 'unsupported', l10n.t('hard link to {0}, which is not in this snapshot', displayName(linked ?? h.linkpath ?? '')));
       }
-      case 'dir':
-      case 'file':
-        break;
+      target = linked;
     }
-    const type = h.kind === 'dir' ? 'dir' : h.kind === 'symlink' ? 'symlink' : 'file';
     const start = {
       path,
-      type,
-      size: type === 'file' ? h.size : 0,
+      type: h.kind,
+      size: h.kind === 'file' ? h.size : 0,
       mode: h.mode,
       uid: h.uid,
       gid: h.gid,
       mtime: h.mtime,
-      ...(type === 'symlink' ? { target: h.linkpath ?? '' } : {}),
+      ...(target !== undefined ? { target } : {}),
+      ...(h.kind === 'chardev' || h.kind === 'blockdev' ? { devMajor: h.devMajor ?? 0, devMinor: h.devMinor ?? 0 } : {}),
     } as const;
     options.writer.begin(options.index, start);
+    kept.set(path, h.kind);
     if (first) {
       first = false;
       options.afterFirstEntry?.();
     }
-    if (type === 'dir') {
+    if (h.kind !== 'file') {
       entries.push(options.writer.end());
-      if (nested.has(path)) {
-        skip(path, 'nested-mount', l10n.t('another mount; captured as its own volume or skipped as listed'));
-      } else {
-        dirs.add(path);
+      if (h.kind === 'dir') {
+        if (nested.has(path)) skip(path, 'nested-mount', l10n.t('another mount; captured as its own volume or skipped as listed'));
+        else dirs.add(path);
       }
-      return undefined;
-    }
-    if (type === 'symlink') {
-      entries.push(options.writer.end());
       return undefined;
     }
     return {
@@ -138,8 +134,4 @@ export async function captureVolumeTar(source: Readable, options: CaptureVolumeO
   });
   if (first) throw fail(l10n.t('the archive is empty'), undefined);
   return { entries, skipped, files, bytes };
-}
-
-function stripBase(linkpath: string, base: string): string {
-  return linkpath.startsWith(`${base}/`) ? linkpath.slice(base.length + 1) : linkpath;
 }

@@ -2,8 +2,7 @@ import { createHash, type Hash } from 'node:crypto';
 import type { FileHandle } from 'node:fs/promises';
 import type { ManifestEntry } from './manifest';
 import { ParallelGzipFile, type GzipFileResult, type ParallelGzipOptions } from './parallelGzip';
-import { archivePathOf } from './paths';
-import { END_OF_ARCHIVE, encodeHeader, paddingFor } from './tarEncoder';
+import { END_OF_ARCHIVE, encodeHeader, paddingFor, type EncodableEntry } from './tarEncoder';
 
 /** Metadata of an entry about to be written; `sha256` is computed from the body. */
 export type EntryStart = Omit<ManifestEntry, 'sha256'>;
@@ -23,18 +22,7 @@ export class SnapshotDataWriter {
 
   begin(volumeIndex: number, entry: EntryStart): void {
     if (this.open) throw new Error(`entry ${this.open.entry.path} is still open`);
-    this.gzip.write(
-      encodeHeader({
-        path: archivePathOf(volumeIndex, entry.path, entry.type === 'dir'),
-        type: entry.type,
-        size: entry.size,
-        mode: entry.mode,
-        uid: entry.uid,
-        gid: entry.gid,
-        mtime: entry.mtime,
-        ...(entry.target !== undefined ? { linkpath: entry.target } : {}),
-      }),
-    );
+    this.gzip.write(encodeHeader(entryHeader(String(volumeIndex), entry)));
     this.open = { entry, hash: entry.type === 'file' ? createHash('sha256') : undefined, seen: 0 };
   }
 
@@ -74,4 +62,26 @@ export class SnapshotDataWriter {
   settled(): Promise<void> {
     return this.gzip.settled();
   }
+}
+
+/**
+ * The tar header of an entry under `root` (`<index>` in a snapshot, the staging directory in a
+ * restore): `root/` for the volume root, `root/a/b` otherwise, directories with a trailing
+ * slash. A hard link names the archive path of the entry it shares its inode with (tar's
+ * convention); device numbers go with devices.
+ */
+export function entryHeader(root: string, entry: EntryStart): EncodableEntry {
+  const under = (path: string, isDir: boolean) => (path === '.' ? `${root}/` : `${root}/${path}${isDir ? '/' : ''}`);
+  return {
+    path: under(entry.path, entry.type === 'dir'),
+    type: entry.type,
+    size: entry.size,
+    mode: entry.mode,
+    uid: entry.uid,
+    gid: entry.gid,
+    mtime: entry.mtime,
+    ...(entry.type === 'symlink' && entry.target !== undefined ? { linkpath: entry.target } : {}),
+    ...(entry.type === 'hardlink' && entry.target !== undefined ? { linkpath: under(entry.target, false) } : {}),
+    ...(entry.devMajor !== undefined ? { devMajor: entry.devMajor, devMinor: entry.devMinor ?? 0 } : {}),
+  };
 }

@@ -1,14 +1,27 @@
-// The snapshot manifest: its types, its limits, and the strict validator that every manifest
-// goes through before anything trusts it (import, verify, restore). A manifest may come from
-// anywhere, so the validator checks every type, bound and cross-reference, and builds fresh
-// objects from the checked fields instead of passing the parsed JSON on.
+// The snapshot manifest: its types, its limits, the strict validator that every manifest goes
+// through before anything trusts it (import, verify, restore), and its JSON form. A manifest may
+// come from anywhere, so the validator checks every type, bound and cross-reference, and builds
+// fresh objects from the checked fields instead of passing the parsed JSON on.
+//
+// Two schemas are read; Berth writes schema 2.
+// - Schema 1 (the first release): regular files, directories and symlinks that stay inside
+//   their volume; names are UTF-8 without control characters.
+// - Schema 2: every entry a volume can hold: also hard links, FIFOs, character and block
+//   devices, symlinks to anywhere (their targets are data, never followed), and names and link
+//   targets that are any bytes but NUL. In JSON a name is `path` (a display string); when its
+//   bytes are not UTF-8, `pathBytes` holds them in base64 and `path` is their lossy UTF-8
+//   reading (likewise `target`/`targetBytes`). Inside Berth a name is the names.ts string form.
 import * as l10n from '@vscode/l10n';
 import type { AppliedQuiesce, WorkloadIdentity } from '../../../protocol/src';
 import { RejectedError } from '../errors';
-import { hasControlChars, linkStaysInside, MAX_LINK_TARGET_BYTES, mountTargetProblem, parentOf, relPathProblem } from './paths';
+import { resolveLink, treeOfEntries } from './linkResolver';
+import { displayName, hasEscapes, isCanonicalName, isUtf8, nameByteLength, nameFromBytes, nameToBytes } from './names';
+import { hasControlChars, MAX_LINK_TARGET_BYTES, mountTargetProblem, parentOf, relPathProblem } from './paths';
 
 export const MANIFEST_FORMAT = 'berth-snapshot';
-export const MANIFEST_SCHEMA_VERSION = 1;
+/** The schema Berth writes. */
+export const MANIFEST_SCHEMA_VERSION = 2;
+export type SchemaVersion = 1 | 2;
 export const MANIFEST_FILE = 'manifest.json';
 
 /** Limits on what a manifest may declare; docs/snapshots.md explains each. */
@@ -25,13 +38,17 @@ export const LIMITS = {
   maxDeflateRatio: 1100,
 } as const;
 
-export type EntryType = 'file' | 'dir' | 'symlink';
+export type EntryType = 'file' | 'dir' | 'symlink' | 'hardlink' | 'fifo' | 'chardev' | 'blockdev';
+const SCHEMA_1_TYPES: readonly EntryType[] = ['file', 'dir', 'symlink'];
+const SCHEMA_2_TYPES: readonly EntryType[] = ['file', 'dir', 'symlink', 'hardlink', 'fifo', 'chardev', 'blockdev'];
+/** What a hard link may link to: anything but a directory or another hard-link name. */
+const LINKABLE: readonly EntryType[] = ['file', 'symlink', 'fifo', 'chardev', 'blockdev'];
 
 export interface ManifestEntry {
-  /** Volume-relative POSIX path; `.` is the volume root. */
+  /** Volume-relative POSIX path, exact bytes in names.ts form; `.` is the volume root. */
   readonly path: string;
   readonly type: EntryType;
-  /** Bytes of content (0 for directories and symlinks). */
+  /** Bytes of content (0 for everything but regular files). */
   readonly size: number;
   /** Permission bits including setuid/setgid/sticky (0..0o7777). */
   readonly mode: number;
@@ -41,12 +58,23 @@ export interface ManifestEntry {
   readonly mtime: number;
   /** Regular files: SHA-256 of the content, lowercase hex. */
   readonly sha256?: string;
-  /** Symlinks: the link target, exactly as stored. */
+  /**
+   * Symlinks: the link target, exactly as stored (any bytes but NUL; never followed). Hard
+   * links: the path of the earlier entry this name shares its inode with.
+   */
   readonly target?: string;
+  /** Character and block devices. */
+  readonly devMajor?: number;
+  readonly devMinor?: number;
 }
 
 export type SkipKind = 'hardlink' | 'device' | 'fifo' | 'socket' | 'unsupported' | 'link-outside' | 'bad-name' | 'nested-mount';
 export const SKIP_KINDS: readonly SkipKind[] = ['hardlink', 'device', 'fifo', 'socket', 'unsupported', 'link-outside', 'bad-name', 'nested-mount'];
+/** Schema 2 holds hard links, devices, FIFOs and outside links; only these are ever skipped. */
+const SCHEMA_2_SKIP_KINDS: readonly SkipKind[] = ['unsupported', 'bad-name', 'nested-mount'];
+/** Linux device numbers: 12-bit major, 20-bit minor. */
+const MAX_DEV_MAJOR = 4095;
+const MAX_DEV_MINOR = 1048575;
 
 export interface SkippedEntry {
   readonly path: string;
@@ -78,7 +106,7 @@ export interface SkippedMount {
 
 export interface SnapshotManifest {
   readonly format: typeof MANIFEST_FORMAT;
-  readonly schemaVersion: typeof MANIFEST_SCHEMA_VERSION;
+  readonly schemaVersion: SchemaVersion;
   readonly id: string;
   readonly workload: WorkloadIdentity;
   readonly capturedAt: string;
@@ -117,9 +145,10 @@ export function parseManifestJson(text: string): SnapshotManifest {
 export function validateManifest(value: unknown): SnapshotManifest {
   const root = obj(value, 'manifest', ['format', 'schemaVersion', 'id', 'workload', 'capturedAt', 'quiesce', 'label', 'volumes', 'skippedMounts', 'totals']);
   if (root.format !== MANIFEST_FORMAT) throw field('manifest.format', l10n.t('must be "{0}"', MANIFEST_FORMAT));
-  if (root.schemaVersion !== MANIFEST_SCHEMA_VERSION) {
-    throw field('manifest.schemaVersion', l10n.t('must be {0} (this version of Berth reads only that schema)', MANIFEST_SCHEMA_VERSION));
+  if (root.schemaVersion !== 1 && root.schemaVersion !== 2) {
+    throw field('manifest.schemaVersion', l10n.t('must be 1 or 2 (the schemas this version of Berth reads)'));
   }
+  const schema: SchemaVersion = root.schemaVersion;
   const id = str(root.id, 'manifest.id', 64);
   if (!HEX64.test(id)) throw field('manifest.id', l10n.t('must be 64 lowercase hex digits'));
   const workload = identity(root.workload);
@@ -154,11 +183,11 @@ export function validateManifest(value: unknown): SnapshotManifest {
     const rawEntries = arr(v.entries, `${where}.entries`, LIMITS.entries);
     entryCount += rawEntries.length;
     if (entryCount > LIMITS.entries) throw field('manifest.volumes', l10n.t('declare more than {0} entries in all', LIMITS.entries));
-    const entries = volumeEntries(rawEntries, index, target);
+    const entries = volumeEntries(rawEntries, index, target, schema);
     const rawSkipped = arr(v.skipped, `${where}.skipped`, LIMITS.skipped);
     skippedCount += rawSkipped.length;
     if (skippedCount > LIMITS.skipped) throw field('manifest.volumes', l10n.t('declare more than {0} skipped entries in all', LIMITS.skipped));
-    const skipped = rawSkipped.map((s, i) => skippedEntry(s, `${where}.skipped[${i}]`));
+    const skipped = rawSkipped.map((s, i) => skippedEntry(s, `${where}.skipped[${i}]`, schema));
     let files = 0;
     let bytes = 0;
     for (const e of entries) {
@@ -190,29 +219,31 @@ export function validateManifest(value: unknown): SnapshotManifest {
   if (int(totals.files, 'manifest.totals.files', 0, LIMITS.entries) !== files) throw field('manifest.totals.files', l10n.t('does not match the volumes ({0})', files));
   if (int(totals.bytes, 'manifest.totals.bytes', 0, LIMITS.totalBytes) !== bytes) throw field('manifest.totals.bytes', l10n.t('does not match the volumes ({0})', bytes));
 
-  return { format: MANIFEST_FORMAT, schemaVersion: MANIFEST_SCHEMA_VERSION, id, workload, capturedAt, quiesce, label, volumes, skippedMounts, totals: { files, bytes } };
+  return { format: MANIFEST_FORMAT, schemaVersion: schema, id, workload, capturedAt, quiesce, label, volumes, skippedMounts, totals: { files, bytes } };
 }
 
-function volumeEntries(rawEntries: readonly unknown[], index: number, target: string): ManifestEntry[] {
-  const types = new Map<string, EntryType>();
+function volumeEntries(rawEntries: readonly unknown[], index: number, target: string, schema: SchemaVersion): ManifestEntry[] {
+  const byPath = new Map<string, ManifestEntry>();
   const entries: ManifestEntry[] = [];
+  const fields = schema === 1 ? ['path', 'type', 'size', 'mode', 'uid', 'gid', 'mtime', 'sha256', 'target'] : ['path', 'pathBytes', 'type', 'size', 'mode', 'uid', 'gid', 'mtime', 'sha256', 'target', 'targetBytes', 'devMajor', 'devMinor'];
   rawEntries.forEach((raw, i) => {
     const where = `manifest.volumes[${index}].entries[${i}]`;
-    const base = obj(raw, where, ['path', 'type', 'size', 'mode', 'uid', 'gid', 'mtime', 'sha256', 'target'], true);
-    const path = str(base.path, `${where}.path`, 8192);
-    const problem = relPathProblem(path);
+    const base = obj(raw, where, fields, true);
+    const path = nameField(base, 'path', 'pathBytes', `${where}.path`, 8192, schema);
+    const problem = relPathProblem(path, schema);
     const named = `${index}/${path}`;
-    if (problem) throw reject(l10n.t('Unsafe path "{0}" in the manifest: {1}.', path, problem), named);
-    const type = oneOf(base.type, `${where}.type`, ['file', 'dir', 'symlink'] as const);
-    const keys = type === 'file' ? ['sha256'] : type === 'symlink' ? ['target'] : [];
-    for (const optional of ['sha256', 'target']) {
-      if (!keys.includes(optional) && base[optional] !== undefined) throw reject(l10n.t('A {0} entry must not have "{1}".', type, optional), named);
-      if (keys.includes(optional) && base[optional] === undefined) throw reject(l10n.t('A {0} entry needs "{1}".', type, optional), named);
+    if (problem) throw reject(l10n.t('Unsafe path "{0}" in the manifest: {1}.', displayName(path), problem), named);
+    const type = oneOf(base.type, `${where}.type`, schema === 1 ? SCHEMA_1_TYPES : SCHEMA_2_TYPES);
+    const wanted = type === 'file' ? ['sha256'] : type === 'symlink' || type === 'hardlink' ? ['target'] : type === 'chardev' || type === 'blockdev' ? ['devMajor', 'devMinor'] : [];
+    for (const optional of ['sha256', 'target', 'devMajor', 'devMinor']) {
+      if (!wanted.includes(optional) && base[optional] !== undefined) throw reject(l10n.t('A {0} entry must not have "{1}".', type, optional), named);
+      if (wanted.includes(optional) && base[optional] === undefined) throw reject(l10n.t('A {0} entry needs "{1}".', type, optional), named);
     }
-    if (types.has(path)) throw reject(l10n.t('"{0}" is listed twice in the manifest.', path), named);
+    if (!wanted.includes('target') && base.targetBytes !== undefined) throw reject(l10n.t('A {0} entry must not have "{1}".', type, 'targetBytes'), named);
+    if (byPath.has(path)) throw reject(l10n.t('"{0}" is listed twice in the manifest.', displayName(path)), named);
     if (i === 0 && (path !== '.' || type !== 'dir')) throw reject(l10n.t('The first entry of a volume must be its root directory ".".'), named);
-    if (path !== '.' && types.get(parentOf(path)) !== 'dir') {
-      throw reject(l10n.t('"{0}" comes before (or without) its parent directory in the manifest.', path), named);
+    if (path !== '.' && byPath.get(parentOf(path))?.type !== 'dir') {
+      throw reject(l10n.t('"{0}" comes before (or without) its parent directory in the manifest.', displayName(path)), named);
     }
     const size = int(base.size, `${where}.size`, 0, LIMITS.totalBytes);
     if (type !== 'file' && size !== 0) throw reject(l10n.t('A {0} entry must have size 0.', type), named);
@@ -223,28 +254,114 @@ function volumeEntries(rawEntries: readonly unknown[], index: number, target: st
     const entry: { -readonly [K in keyof ManifestEntry]: ManifestEntry[K] } = { path, type, size, mode, uid, gid, mtime };
     if (type === 'file') {
       const sha256 = str(base.sha256, `${where}.sha256`, 64);
-      if (!HEX64.test(sha256)) throw reject(l10n.t('The sha256 of "{0}" is not 64 lowercase hex digits.', path), named);
+      if (!HEX64.test(sha256)) throw reject(l10n.t('The sha256 of "{0}" is not 64 lowercase hex digits.', displayName(path)), named);
       entry.sha256 = sha256;
     }
     if (type === 'symlink') {
-      const linkTarget = str(base.target, `${where}.target`, MAX_LINK_TARGET_BYTES);
-      if (!linkStaysInside(target, path, linkTarget)) throw reject(l10n.t('The symlink "{0}" points outside its volume ({1}).', path, linkTarget), named);
+      const linkTarget = nameField(base, 'target', 'targetBytes', `${where}.target`, MAX_LINK_TARGET_BYTES, schema);
+      if (linkTarget === '' || nameByteLength(linkTarget) > MAX_LINK_TARGET_BYTES || linkTarget.includes('\0')) {
+        throw reject(l10n.t('The symlink "{0}" has an unusable target.', displayName(path)), named);
+      }
       entry.target = linkTarget;
     }
-    types.set(path, type);
+    if (type === 'hardlink') {
+      // A second name of an earlier entry's inode: it has that entry's attributes, and the
+      // restore creates it as a hard link to that very entry, never through another link.
+      const linked = nameField(base, 'target', 'targetBytes', `${where}.target`, 8192, schema);
+      const other = byPath.get(linked);
+      if (!other || !LINKABLE.includes(other.type)) {
+        throw reject(l10n.t('The hard link "{0}" must name an earlier entry of its volume that is not a directory ("{1}" is not one).', displayName(path), displayName(linked)), named);
+      }
+      if (other.mode !== mode || other.uid !== uid || other.gid !== gid) {
+        throw reject(l10n.t('The hard link "{0}" has other attributes than "{1}", whose inode it shares.', displayName(path), displayName(linked)), named);
+      }
+      entry.target = linked;
+    }
+    if (type === 'chardev' || type === 'blockdev') {
+      entry.devMajor = int(base.devMajor, `${where}.devMajor`, 0, MAX_DEV_MAJOR);
+      entry.devMinor = int(base.devMinor, `${where}.devMinor`, 0, MAX_DEV_MINOR);
+    }
+    byPath.set(path, entry);
     entries.push(entry);
   });
   if (entries.length === 0) throw reject(l10n.t('Volume {0} lists no entries; it needs at least its root directory.', index), `${index}/`);
+  if (schema === 1) {
+    // Schema 1 promised that every link stays inside its volume, as the container resolves it:
+    // judged through the whole tree (one shared resolver), so chains of links that each look
+    // harmless, like `a/l1 -> ..` and `l2 -> a/l1/..`, are refused too.
+    const tree = treeOfEntries(entries);
+    for (const e of entries) {
+      if (e.type !== 'symlink' || e.target === undefined) continue;
+      const resolved = resolveLink(tree, e.path, e.target, { mountTarget: target });
+      if (!resolved.inside) {
+        const via = resolved.through.length > 0 ? ` ${l10n.t('through {0}', resolved.through.map(displayName).join(', '))}` : '';
+        throw reject(l10n.t('The symlink "{0}" points outside its volume ({1}{2}).', displayName(e.path), displayName(e.target), via), `${index}/${e.path}`);
+      }
+    }
+  }
   return entries;
 }
 
-function skippedEntry(raw: unknown, where: string): SkippedEntry {
-  const s = obj(raw, where, ['path', 'kind', 'detail']);
+function skippedEntry(raw: unknown, where: string, schema: SchemaVersion): SkippedEntry {
+  const s = obj(raw, where, schema === 1 ? ['path', 'kind', 'detail'] : ['path', 'pathBytes', 'kind', 'detail'], schema === 2);
+  const path = nameField(s, 'path', 'pathBytes', `${where}.path`, 8192, schema);
+  if (schema === 1 && (path === '' || hasControlChars(path))) throw field(`${where}.path`, l10n.t('holds a control character'));
+  if (path === '') throw field(`${where}.path`, l10n.t('must not be empty'));
+  if (s.kind === undefined || s.detail === undefined) throw field(where, l10n.t('lacks the field "{0}"', s.kind === undefined ? 'kind' : 'detail'));
   return {
-    path: text(s.path, `${where}.path`, 8192, false),
-    kind: oneOf(s.kind, `${where}.kind`, SKIP_KINDS),
+    path,
+    kind: oneOf(s.kind, `${where}.kind`, schema === 1 ? SKIP_KINDS : SCHEMA_2_SKIP_KINDS),
     detail: text(s.detail, `${where}.detail`, LIMITS.textChars, true),
   };
+}
+
+/**
+ * A name field: schema 1 holds UTF-8 text only. Schema 2 holds a display string and, when the
+ * bytes are not UTF-8, their base64 in `<key>Bytes` (then the display string must be their
+ * lossy UTF-8 reading, so one name has exactly one JSON form).
+ */
+function nameField(fields: Fields, key: string, bytesKey: string, where: string, maxChars: number, schema: SchemaVersion): string {
+  const display = str(fields[key], where, maxChars);
+  if (!isCanonicalName(display) || hasEscapes(display)) throw field(where, l10n.t('is not well-formed Unicode (bytes that are not UTF-8 go in "{0}")', bytesKey));
+  const encoded = fields[bytesKey];
+  if (schema === 1 || encoded === undefined) return display;
+  const b64 = str(encoded, `${where}Bytes`, Math.ceil(maxChars / 3) * 4 + 4);
+  const bytes = Buffer.from(b64, 'base64');
+  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(b64) || bytes.toString('base64') !== b64) throw field(`${where}Bytes`, l10n.t('is not canonical base64'));
+  if (bytes.length === 0 || bytes.includes(0)) throw field(`${where}Bytes`, l10n.t('must be a non-empty name without NUL bytes'));
+  if (isUtf8(bytes)) throw field(`${where}Bytes`, l10n.t('is only for names that are not UTF-8'));
+  if (bytes.toString('utf8') !== display) throw field(where, l10n.t('must be the UTF-8 reading of "{0}"', bytesKey));
+  return nameFromBytes(bytes);
+}
+
+/** The manifest as JSON text, in its schema's form. */
+export function manifestJson(m: SnapshotManifest): string {
+  if (m.schemaVersion === 1) return JSON.stringify(m);
+  return JSON.stringify({
+    ...m,
+    volumes: m.volumes.map((v) => ({
+      ...v,
+      entries: v.entries.map((e) => ({
+        ...nameJson('path', 'pathBytes', e.path),
+        type: e.type,
+        size: e.size,
+        mode: e.mode,
+        uid: e.uid,
+        gid: e.gid,
+        mtime: e.mtime,
+        ...(e.sha256 !== undefined ? { sha256: e.sha256 } : {}),
+        ...(e.target !== undefined ? nameJson('target', 'targetBytes', e.target) : {}),
+        ...(e.devMajor !== undefined ? { devMajor: e.devMajor, devMinor: e.devMinor } : {}),
+      })),
+      skipped: v.skipped.map((s) => ({ ...nameJson('path', 'pathBytes', s.path), kind: s.kind, detail: s.detail })),
+    })),
+  });
+}
+
+function nameJson(key: string, bytesKey: string, name: string): Record<string, string> {
+  if (!hasEscapes(name)) return { [key]: name };
+  const bytes = nameToBytes(name);
+  return { [key]: bytes.toString('utf8'), [bytesKey]: bytes.toString('base64') };
 }
 
 function identity(raw: unknown): WorkloadIdentity {

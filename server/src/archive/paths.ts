@@ -1,36 +1,42 @@
-// Path rules shared by capture, the manifest validator and the archive reader, so a snapshot
-// that capture writes is always one that import and restore accept, and vice versa.
+// Path rules shared by capture, the manifest validator, the archive reader and restore, so a
+// snapshot that capture writes is always one that import and restore accept, and vice versa.
+// Names are exact bytes in Berth's string form (names.ts).
+import { hasControlChars, nameByteLength } from './names';
 
+export { hasControlChars };
+
+/** Schema 1's limit on an entry path (bytes). */
 export const MAX_PATH_BYTES = 4096;
+/**
+ * Schema 2's limit on an entry path, and the longest path any restore accepts. A restore names
+ * each entry as `berth/p<k>/.berth-restore-<id>-<i>-stage/<path>` (about 52 bytes before the
+ * path) and the helper as `./<path>`, and Linux refuses any path of 4096 bytes or more
+ * (PATH_MAX), so a longer entry could be stored but never put back.
+ */
+export const MAX_ENTRY_PATH_BYTES = 4000;
 export const MAX_SEGMENT_BYTES = 255;
+/** Linux stores at most PATH_MAX - 1 bytes in a symlink. */
 export const MAX_LINK_TARGET_BYTES = 4096;
-
-// Control characters break line-based tools and node-tar's PAX parser (a newline inside a
-// `path=` record is silently dropped), so names holding them are never stored.
-// eslint-disable-next-line no-control-regex
-const CONTROL = /[\u0000-\u001f\u007f]/;
-
-export function hasControlChars(text: string): boolean {
-  return CONTROL.test(text);
-}
 
 /**
  * Why a volume-relative entry path is not acceptable, or undefined when it is. Acceptable:
  * `.` (the volume root) or `a/b/c` with no empty, `.` or `..` segment, no leading or trailing
- * slash, no control characters, within the byte limits.
+ * slash, within the byte limits. Schema 1 also refuses control characters (it could not carry
+ * them through its line-based restore helper); schema 2 holds any byte but NUL.
  */
-export function relPathProblem(path: string): string | undefined {
+export function relPathProblem(path: string, schema: 1 | 2 = 2): string | undefined {
   if (path === '.') return undefined;
   if (path.length === 0) return 'empty path';
-  if (hasControlChars(path)) return 'control character in path';
-  if (Buffer.byteLength(path) > MAX_PATH_BYTES) return 'path too long';
+  if (path.includes('\0')) return 'NUL in path';
+  if (schema === 1 && hasControlChars(path)) return 'control character in path';
+  if (nameByteLength(path) > (schema === 1 ? MAX_PATH_BYTES : MAX_ENTRY_PATH_BYTES)) return 'path too long';
   if (path.startsWith('/')) return 'absolute path';
   if (path.endsWith('/')) return 'trailing slash';
   for (const segment of path.split('/')) {
     if (segment === '') return 'empty path segment';
     if (segment === '..') return '".." path segment';
     if (segment === '.') return '"." path segment';
-    if (Buffer.byteLength(segment) > MAX_SEGMENT_BYTES) return 'path segment too long';
+    if (nameByteLength(segment) > MAX_SEGMENT_BYTES) return 'path segment too long';
   }
   return undefined;
 }
@@ -53,38 +59,6 @@ export function mountTargetProblem(target: string): string | undefined {
     if (segment === '' || segment === '.' || segment === '..') return 'not normalized';
   }
   return undefined;
-}
-
-/**
- * Whether a symlink stays inside its volume, resolved the way the container sees it: an
- * absolute target must lie under the volume's mount target; a relative one is resolved from
- * the link's directory and must never climb above the volume root. The check is lexical (no
- * link is ever followed, by this check or by extraction, which creates links last).
- */
-export function linkStaysInside(volumeTarget: string, linkPath: string, linkTarget: string): boolean {
-  if (linkTarget.length === 0 || linkTarget.includes('\0') || Buffer.byteLength(linkTarget) > MAX_LINK_TARGET_BYTES) return false;
-  let segments: string[];
-  let rest: string;
-  if (linkTarget.startsWith('/')) {
-    const root = volumeTarget.endsWith('/') ? volumeTarget : `${volumeTarget}/`;
-    if (linkTarget !== volumeTarget && !linkTarget.startsWith(root)) return false;
-    segments = [];
-    rest = linkTarget.slice(volumeTarget.length);
-  } else {
-    const parent = parentOf(linkPath);
-    segments = parent === '.' ? [] : parent.split('/');
-    rest = linkTarget;
-  }
-  for (const segment of rest.split('/')) {
-    if (segment === '' || segment === '.') continue;
-    if (segment === '..') {
-      if (segments.length === 0) return false;
-      segments.pop();
-    } else {
-      segments.push(segment);
-    }
-  }
-  return true;
 }
 
 /** Splits an archive path `<index>/<rest>` into the volume index and the volume-relative path. */

@@ -2,8 +2,8 @@ import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import { Header, Parser, Pax, type ReadEntry } from 'tar';
+import { Header, Pax } from 'tar';
+import { scanTar } from './tarScanner';
 
 /** One entry to pack, already validated by the caller (see install/source.ts). */
 export interface PackEntry {
@@ -186,7 +186,9 @@ export interface ArchiveEntryInfo {
 /**
  * Reads an archive's entry list as it streams (for containers without a shell, whose plugin
  * root is read through the engine's archive API). Content is kept only for the few small
- * entries asked for; everything else is skipped, never buffered.
+ * entries asked for; everything else is skipped, never buffered. Read through tarScanner, the
+ * one reader of tar in Berth, so names arrive as their bytes and the archive is held to the
+ * same rules as every other.
  */
 export async function readArchiveEntries(
   stream: Readable,
@@ -194,24 +196,28 @@ export async function readArchiveEntries(
   maxContentBytes = 4096,
 ): Promise<ArchiveEntryInfo[]> {
   const found: ArchiveEntryInfo[] = [];
-  const parser = new Parser({
-    onReadEntry: (entry: ReadEntry) => {
-      const path = entry.path.replace(/\/+$/, '');
-      const type = entry.type === 'Directory' ? 'dir' : entry.type === 'File' || entry.type === 'OldFile' ? 'file' : entry.type === 'SymbolicLink' ? 'symlink' : 'other';
-      if (type === 'file' && wantContent(path)) {
+  await scanTar(
+    stream,
+    {
+      entry: (entry) => {
+        const path = entry.path.replace(/\/+$/, '');
+        const type = entry.kind === 'dir' || entry.kind === 'file' || entry.kind === 'symlink' ? entry.kind : 'other';
+        if (type !== 'file' || !wantContent(path)) {
+          found.push({ path, type });
+          return undefined;
+        }
         const chunks: Buffer[] = [];
         let size = 0;
-        entry.on('data', (chunk: Buffer) => {
-          if (size < maxContentBytes) chunks.push(chunk.subarray(0, maxContentBytes - size));
-          size += chunk.length;
-        });
-        entry.on('end', () => found.push({ path, type, content: Buffer.concat(chunks).toString('utf8') }));
-      } else {
-        found.push({ path, type });
-        entry.resume();
-      }
+        return {
+          data: (chunk) => {
+            if (size < maxContentBytes) chunks.push(Buffer.from(chunk.subarray(0, maxContentBytes - size)));
+            size += chunk.length;
+          },
+          end: () => void found.push({ path, type, content: Buffer.concat(chunks).toString('utf8') }),
+        };
+      },
     },
-  });
-  await pipeline(stream, parser);
+    { formatError: (message, path) => new Error(path === undefined ? message : `${message} (${path})`) },
+  );
   return found;
 }

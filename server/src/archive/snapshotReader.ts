@@ -9,7 +9,8 @@ import * as l10n from '@vscode/l10n';
 import { boundedGunzip } from './boundedGunzip';
 import { computeContentId } from './contentId';
 import { LIMITS, MANIFEST_FILE, parseManifestJson, type ManifestEntry, type ManifestVolume, type SnapshotManifest } from './manifest';
-import { parentOf, relPathProblem, splitArchivePath } from './paths';
+import { displayName } from './names';
+import { archivePathOf, parentOf, relPathProblem, splitArchivePath } from './paths';
 import { BLOCK } from './tarEncoder';
 import { scanTar, type BodySink, type TarEntryHeader } from './tarScanner';
 
@@ -106,45 +107,57 @@ export async function readSnapshotArchive(source: Readable, options: ReadSnapsho
   const visit = (h: TarEntryHeader): BodySink | undefined => {
     current = h.path;
     if (!manifest) {
-      if (h.path !== MANIFEST_FILE) throw problem(l10n.t('The archive must start with manifest.json, not "{0}".', h.path), h.path);
+      if (h.path !== MANIFEST_FILE) throw problem(l10n.t('The archive must start with manifest.json, not "{0}".', displayName(h.path)), h.path);
       return manifestSink(h);
     }
     if (h.path === MANIFEST_FILE) throw problem(l10n.t('manifest.json appears more than once.'), h.path);
-    if (h.path.startsWith('/')) throw problem(l10n.t('Absolute path "{0}" in the archive.', h.path), h.path);
-    if (h.path.split('/').includes('..')) throw problem(l10n.t('Path "{0}" climbs out with "..".', h.path), h.path);
+    const shown = displayName(h.path);
+    if (h.path.startsWith('/')) throw problem(l10n.t('Absolute path "{0}" in the archive.', shown), h.path);
+    if (h.path.split('/').includes('..')) throw problem(l10n.t('Path "{0}" climbs out with "..".', shown), h.path);
     const where = splitArchivePath(h.path);
-    if (!where) throw problem(l10n.t('"{0}" is not under a volume directory (0/, 1/, …).', h.path), h.path);
+    if (!where) throw problem(l10n.t('"{0}" is not under a volume directory (0/, 1/, …).', shown), h.path);
     const volume = manifest.volumes[where.index];
     const entries = declared.get(where.index);
     const seenHere = seen.get(where.index);
-    if (!volume || !entries || !seenHere) throw problem(l10n.t('"{0}" belongs to volume {1}, which the manifest does not list.', h.path, where.index), h.path);
-    const pathProblem = relPathProblem(where.path);
-    if (pathProblem) throw problem(l10n.t('Unsafe path "{0}": {1}.', h.path, pathProblem), h.path);
-    switch (h.kind) {
-      case 'hardlink':
-        throw problem(l10n.t('"{0}" is a hard link; snapshots hold none.', h.path), h.path);
-      case 'chardev':
-      case 'blockdev':
-        throw problem(l10n.t('"{0}" is a device node; snapshots hold none.', h.path), h.path);
-      case 'fifo':
-        throw problem(l10n.t('"{0}" is a FIFO; snapshots hold none.', h.path), h.path);
-      case 'other':
-        throw problem(l10n.t('"{0}" has the unsupported type {1}.', h.path, h.typeName), h.path);
-      default:
-        break;
+    if (!volume || !entries || !seenHere) throw problem(l10n.t('"{0}" belongs to volume {1}, which the manifest does not list.', shown, where.index), h.path);
+    const pathProblem = relPathProblem(where.path, manifest.schemaVersion);
+    if (pathProblem) throw problem(l10n.t('Unsafe path "{0}": {1}.', shown, pathProblem), h.path);
+    if (manifest.schemaVersion === 1) {
+      // Schema 1 holds regular files, directories and symlinks only.
+      switch (h.kind) {
+        case 'hardlink':
+          throw problem(l10n.t('"{0}" is a hard link; snapshots of schema 1 hold none.', shown), h.path);
+        case 'chardev':
+        case 'blockdev':
+          throw problem(l10n.t('"{0}" is a device node; snapshots of schema 1 hold none.', shown), h.path);
+        case 'fifo':
+          throw problem(l10n.t('"{0}" is a FIFO; snapshots of schema 1 hold none.', shown), h.path);
+        default:
+          break;
+      }
     }
-    if (where.trailingSlash && h.kind !== 'dir') throw problem(l10n.t('"{0}" ends with a slash but is not a directory.', h.path), h.path);
+    if (where.trailingSlash && h.kind !== 'dir') throw problem(l10n.t('"{0}" ends with a slash but is not a directory.', shown), h.path);
     const d = entries.get(where.path);
-    if (!d) throw problem(l10n.t('"{0}" is not declared in the manifest.', h.path), h.path);
-    if (seenHere.has(where.path)) throw problem(l10n.t('"{0}" appears twice in the archive.', h.path), h.path);
-    if (where.path !== '.' && !seenHere.has(parentOf(where.path))) throw problem(l10n.t('"{0}" comes before its parent directory.', h.path), h.path);
+    if (!d) throw problem(l10n.t('"{0}" is not declared in the manifest.', shown), h.path);
+    if (seenHere.has(where.path)) throw problem(l10n.t('"{0}" appears twice in the archive.', shown), h.path);
+    if (where.path !== '.' && !seenHere.has(parentOf(where.path))) throw problem(l10n.t('"{0}" comes before its parent directory.', shown), h.path);
+    // A hard link names an entry that came before it (tar's convention, and how it is restored).
+    if (d.type === 'hardlink' && !seenHere.has(d.target ?? '')) throw problem(l10n.t('The hard link "{0}" comes before the entry it links to.', shown), h.path);
     seenHere.add(where.path);
-    if (d.type !== h.kind) throw problem(l10n.t('"{0}" is a {1} in the archive but a {2} in the manifest.', h.path, h.kind, d.type), h.path);
+    if (d.type !== h.kind) throw problem(l10n.t('"{0}" is a {1} in the archive but a {2} in the manifest.', shown, h.kind, d.type), h.path);
     const size = h.kind === 'file' ? h.size : 0;
-    if (size !== d.size) throw problem(l10n.t('Size mismatch for "{0}": the manifest says {1} bytes, the archive holds {2}.', h.path, d.size, size), h.path);
-    if (h.mode !== d.mode) throw problem(l10n.t('Mode mismatch for "{0}": {1} in the manifest, {2} in the archive.', h.path, octal(d.mode), octal(h.mode)), h.path);
-    if (h.uid !== d.uid || h.gid !== d.gid) throw problem(l10n.t('Owner mismatch for "{0}": {1}:{2} in the manifest, {3}:{4} in the archive.', h.path, d.uid, d.gid, h.uid, h.gid), h.path);
-    if (h.kind === 'symlink' && h.linkpath !== d.target) throw problem(l10n.t('The symlink "{0}" points to "{1}" but the manifest says "{2}".', h.path, h.linkpath ?? '', d.target ?? ''), h.path);
+    if (size !== d.size) throw problem(l10n.t('Size mismatch for "{0}": the manifest says {1} bytes, the archive holds {2}.', shown, d.size, size), h.path);
+    if (h.mode !== d.mode) throw problem(l10n.t('Mode mismatch for "{0}": {1} in the manifest, {2} in the archive.', shown, octal(d.mode), octal(h.mode)), h.path);
+    if (h.uid !== d.uid || h.gid !== d.gid) throw problem(l10n.t('Owner mismatch for "{0}": {1}:{2} in the manifest, {3}:{4} in the archive.', shown, d.uid, d.gid, h.uid, h.gid), h.path);
+    if (h.kind === 'symlink' && h.linkpath !== d.target) {
+      throw problem(l10n.t('The symlink "{0}" points to "{1}" but the manifest says "{2}".', shown, displayName(h.linkpath ?? ''), displayName(d.target ?? '')), h.path);
+    }
+    if (h.kind === 'hardlink' && h.linkpath !== archivePathOf(where.index, d.target ?? '', false)) {
+      throw problem(l10n.t('The hard link "{0}" links to "{1}" but the manifest says "{2}".', shown, displayName(h.linkpath ?? ''), displayName(d.target ?? '')), h.path);
+    }
+    if ((h.kind === 'chardev' || h.kind === 'blockdev') && (h.devMajor !== d.devMajor || h.devMinor !== d.devMinor)) {
+      throw problem(l10n.t('The device "{0}" is {1}:{2} in the archive but {3}:{4} in the manifest.', shown, h.devMajor ?? -1, h.devMinor ?? -1, d.devMajor ?? -1, d.devMinor ?? -1), h.path);
+    }
     const inner = options.visitor?.entry(volume, d);
     if (h.kind !== 'file') {
       inner?.end();
@@ -159,7 +172,7 @@ export async function readSnapshotArchive(source: Readable, options: ReadSnapsho
         options.onProgress?.(bytes, files);
       },
       end: () => {
-        if (hash.digest('hex') !== d.sha256) throw problem(l10n.t('The content of "{0}" does not match its SHA-256 in the manifest.', h.path), h.path);
+        if (hash.digest('hex') !== d.sha256) throw problem(l10n.t('The content of "{0}" does not match its SHA-256 in the manifest.', shown), h.path);
         files++;
         inner?.end();
       },
@@ -171,6 +184,7 @@ export async function readSnapshotArchive(source: Readable, options: ReadSnapsho
     await scanTar(output, { entry: visit, ready: () => options.visitor?.ready?.() }, {
       signal: options.signal,
       maxMetaBytes: 16 * 1024,
+      maxTrailingBytes: TRAILER_ALLOWANCE,
       formatError: (message, path) => problem(l10n.t('The archive is malformed: {0}.', message), path ?? current ?? options.sourceName),
     });
   } catch (error) {
@@ -190,11 +204,11 @@ export async function readSnapshotArchive(source: Readable, options: ReadSnapsho
   for (const volume of manifest.volumes) {
     const seenHere = seen.get(volume.index);
     const missing = volume.entries.find((e) => !seenHere?.has(e.path));
-    if (missing) throw problem(l10n.t('"{0}" is declared in the manifest but missing from the archive.', `${volume.index}/${missing.path}`), `${volume.index}/${missing.path}`);
+    if (missing) throw problem(l10n.t('"{0}" is declared in the manifest but missing from the archive.', displayName(`${volume.index}/${missing.path}`)), `${volume.index}/${missing.path}`);
   }
   // Every entry now matches its declaration byte for byte, so the ID of the declarations is the
   // ID of the content that was read.
-  const id = computeContentId(manifest.volumes);
+  const id = computeContentId(manifest.volumes, manifest.schemaVersion);
   if (id !== manifest.id) throw problem(l10n.t('The snapshot ID {0} does not match its content (which gives {1}).', manifest.id, id), MANIFEST_FILE);
   return { manifest, compressedBytes: stats.compressedBytes, compressedSha256: stats.compressedSha256, files, bytes };
 }

@@ -3,14 +3,22 @@
 // checks before its header is written here, and each file's bytes are exactly its declared size,
 // so the output is bounded by the manifest. The tar is Berth's own encoding of the checked
 // entries (never the stored bytes passed through):
-// - paths become `<stage>/<path>`; the volume root `.` becomes the staging directory itself;
+// - paths become `<stage path>/<path>`, where the stage path is the staging directory as seen
+//   from the helper's root (`berth/p0/.berth-restore-…-stage`): the engine extracts at `/`.
+//   Extracting at the helper's mount of the parent instead would make the engine refuse every
+//   symlink whose target, read lexically from the link, climbs above that directory ("invalid
+//   symlink"); symlinks to anywhere are data a snapshot holds (a link is never followed);
+// - the volume root `.` becomes the staging directory itself;
 // - setuid and setgid bits are stripped; numeric owners and other mode bits are kept;
-// - symlinks are held back and written last, after every directory and file of the volume, so
-//   no entry is ever written through a link.
+// - symlinks are held back and written after every directory, file, FIFO and device of the
+//   volume, and hard links after them (a hard link may name a symlink), so nothing is ever
+//   written through a link; a hard link always names an entry whose every parent is a real
+//   directory of the stage.
 import { createReadStream } from 'node:fs';
 import { PassThrough, type Readable } from 'node:stream';
 import type { ManifestEntry, ManifestVolume, SnapshotManifest } from './manifest';
 import { readSnapshotArchive, type ReadSnapshotResult } from './snapshotReader';
+import { entryHeader } from './dataWriter';
 import { END_OF_ARCHIVE, encodeHeader, paddingFor } from './tarEncoder';
 
 /** The permission bits a restored entry gets: the declared mode without setuid/setgid. */
@@ -22,8 +30,8 @@ export interface StagingTarOptions {
   readonly dataPath: string;
   readonly compressedSize: number;
   readonly manifest: SnapshotManifest;
-  /** The staging directory name for each volume index (extracted into that volume's parent). */
-  readonly stageName: (index: number) => string;
+  /** The staging directory of each volume index, as an archive path from the extraction root. */
+  readonly stagePath: (index: number) => string;
   /** Starts the engine-side extraction of one volume's tar; resolves when it has finished. */
   readonly extract: (volume: ManifestVolume, tar: Readable) => Promise<void>;
   readonly signal?: AbortSignal;
@@ -36,10 +44,11 @@ const HIGH_WATER = 8 * 1024 * 1024;
 /**
  * Reads the data once, checking everything as the snapshot reader does, and feeds each volume's
  * tar to `extract`. Rejects with the first problem after every started extraction has settled
- * (PITFALLS §2: a rejected write may still be writing), so the caller may clean up at once.
+ * (a rejected tar write may still be writing when the promise settles), so the caller may clean
+ * up at once.
  */
 export async function streamStagingTars(options: StagingTarOptions): Promise<ReadSnapshotResult> {
-  let current: { index: number; out: PassThrough; links: ManifestEntry[]; stage: string } | undefined;
+  let current: { index: number; out: PassThrough; links: ManifestEntry[]; hardlinks: ManifestEntry[]; stage: string } | undefined;
   const finished = new Set<number>();
   const extractions: Promise<void>[] = [];
   let failure: unknown;
@@ -51,6 +60,7 @@ export async function streamStagingTars(options: StagingTarOptions): Promise<Rea
   const closeCurrent = () => {
     if (!current) return;
     for (const link of current.links) current.out.write(header(current.stage, link));
+    for (const link of current.hardlinks) current.out.write(header(current.stage, link));
     current.out.end(END_OF_ARCHIVE);
     finished.add(current.index);
     current = undefined;
@@ -63,8 +73,8 @@ export async function streamStagingTars(options: StagingTarOptions): Promise<Rea
     const out = new PassThrough({ highWaterMark: HIGH_WATER });
     // A failed extraction destroys the stream; the failure is reported through `extract`.
     out.on('error', () => undefined);
-    const stage = options.stageName(volume.index);
-    current = { index: volume.index, out, links: [], stage };
+    const stage = options.stagePath(volume.index);
+    current = { index: volume.index, out, links: [], hardlinks: [], stage };
     const extraction = options.extract(volume, out).catch((error: unknown) => {
       fail(error);
       out.destroy(stopped());
@@ -86,8 +96,8 @@ export async function streamStagingTars(options: StagingTarOptions): Promise<Rea
         entry: (volume, declared) => {
           if (failure !== undefined) throw failure;
           const target = open(volume);
-          if (declared.type === 'symlink') {
-            target.links.push(declared);
+          if (declared.type === 'symlink' || declared.type === 'hardlink') {
+            (declared.type === 'symlink' ? target.links : target.hardlinks).push(declared);
             return undefined;
           }
           target.out.write(header(target.stage, declared));
@@ -142,15 +152,6 @@ function stopped(): Error {
 }
 
 function header(stage: string, e: ManifestEntry): Buffer {
-  const path = e.path === '.' ? `${stage}/` : `${stage}/${e.path}${e.type === 'dir' ? '/' : ''}`;
-  return encodeHeader({
-    path,
-    type: e.type,
-    size: e.type === 'file' ? e.size : 0,
-    mode: restoredMode(e.mode),
-    uid: e.uid,
-    gid: e.gid,
-    mtime: e.mtime,
-    ...(e.type === 'symlink' && e.target !== undefined ? { linkpath: e.target } : {}),
-  });
+  const { sha256: _hash, ...start } = e;
+  return encodeHeader(entryHeader(stage, { ...start, mode: restoredMode(e.mode) }));
 }

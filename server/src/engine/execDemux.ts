@@ -1,4 +1,5 @@
-// The engine's multiplexed exec stream, split into stdout and stderr with backpressure.
+// The engine's multiplexed stream (exec output, logs), split into stdout and stderr: as a stream
+// with backpressure, or a buffer at once.
 import { Writable } from 'node:stream';
 
 /**
@@ -60,4 +61,18 @@ function writeTo(target: Writable, data: Buffer): Promise<void> {
     target.once('drain', onDrain);
     target.once('close', onClose);
   });
+}
+
+/** Splits the engine's multiplexed stdout/stderr frames (8-byte headers) into plain text. */
+export function demultiplex(raw: Buffer): string {
+  const chunks: Buffer[] = [];
+  let offset = 0;
+  while (offset + 8 <= raw.length) {
+    const size = raw.readUInt32BE(offset + 4);
+    const start = offset + 8;
+    const end = Math.min(start + size, raw.length);
+    chunks.push(raw.subarray(start, end));
+    offset = end;
+  }
+  return Buffer.concat(chunks).toString('utf8');
 }

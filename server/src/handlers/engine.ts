@@ -87,13 +87,13 @@ export function registerEngineHandlers(connection: Connection, log: Log, backend
   onRequest(
     connection,
     log,
-    EngineStatusRequest.type,
-    async (_raw, ctx) => {
+    EngineStatusRequest,
+    async (_params, ctx) => {
       const status = await backend.engineStatus(ctx.signal);
       publish(status);
       return status;
     },
-    { fields: [], title: l10n.t('Checking the Docker engine') },
+    { title: l10n.t('Checking the Docker engine') },
   );
 
   return {

@@ -10,7 +10,6 @@ import {
 } from '../../../protocol/src';
 import type { Backend } from '../backend';
 import type { Log } from '../log';
-import { objectParams, optionalBoolean, optionalString, requiredString, type Params } from '../params';
 import { notify, onRequest, type RequestOptions } from '../rpc';
 
 export interface PluginHandlerHooks {
@@ -21,111 +20,74 @@ export interface PluginHandlerHooks {
 /**
  * `berth/plugins/*`: list, install, rollback, remove, sweep. Long operations report progress by
  * step through the work-done token and stop on cancellation (install: until the archive has
- * been sent, which is before the swap). After each mutation, and after the start-up sweep
- * changed a workload, clients hear `berth/plugins/didChange`.
+ * been sent, which is before the swap). After each mutation clients hear `berth/plugins/didChange`
+ * (server.ts sends it too when the start-up sweep changed a workload).
  */
 export function registerPluginHandlers(connection: Connection, log: Log, backend: Backend, hooks: PluginHandlerHooks = {}): void {
-  backend.plugins.setLog(log);
-  const options = (fields: readonly string[], title: string): RequestOptions => ({ fields, title, ...hooks });
+  const options = (title: string): RequestOptions => ({ title, ...hooks });
   const changed = (workload: string) => notify(connection, PluginsChangedNotification.type, { workload });
-  const common = (params: Params, method: string) => ({
-    workload: requiredString(params, 'workload', method, 512),
-    ...optional('root', optionalString(params, 'root', method, 1024)),
-    ...optional('wait', optionalBoolean(params, 'wait', method)),
-  });
-  const mutating = ['workload', 'root', 'wait'];
 
   onRequest(
     connection,
     log,
-    ListPluginsRequest.type,
-    async (raw, ctx) => {
-      const method = ListPluginsRequest.method;
-      const params = objectParams(raw, method);
-      return backend.plugins.list(
-        {
-          ...optional('workload', optionalString(params, 'workload', method, 512)),
-          ...optional('root', optionalString(params, 'root', method, 1024)),
-          ...optional('includeEmpty', optionalBoolean(params, 'includeEmpty', method)),
-        },
-        ctx.signal,
-      );
-    },
-    options(['workload', 'root', 'includeEmpty'], l10n.t('Listing plugins')),
+    ListPluginsRequest,
+    async (params, ctx) => backend.plugins.list(params, ctx.signal),
+    options(l10n.t('Listing plugins')),
   );
 
   onRequest(
     connection,
     log,
-    InstallPluginRequest.type,
-    async (raw, ctx) => {
-      const method = InstallPluginRequest.method;
-      const params = objectParams(raw, method);
-      const request = { ...common(params, method), folder: requiredString(params, 'folder', method, 4096), ...optional('name', optionalString(params, 'name', method, 512)) };
+    InstallPluginRequest,
+    async (params, ctx) => {
       try {
-        return await backend.plugins.install(request, ctx);
+        return await backend.plugins.install(params, ctx);
       } finally {
-        changed(request.workload);
+        changed(params.workload);
       }
     },
-    options([...mutating, 'folder', 'name'], l10n.t('Installing a plugin')),
+    options(l10n.t('Installing a plugin')),
   );
 
   onRequest(
     connection,
     log,
-    RollbackPluginRequest.type,
-    async (raw, ctx) => {
-      const method = RollbackPluginRequest.method;
-      const params = objectParams(raw, method);
-      const request = { ...common(params, method), name: requiredString(params, 'name', method, 512) };
+    RollbackPluginRequest,
+    async (params, ctx) => {
       try {
-        return await backend.plugins.rollback(request, ctx);
+        return await backend.plugins.rollback(params, ctx);
       } finally {
-        changed(request.workload);
+        changed(params.workload);
       }
     },
-    options([...mutating, 'name'], l10n.t('Rolling back a plugin')),
+    options(l10n.t('Rolling back a plugin')),
   );
 
   onRequest(
     connection,
     log,
-    RemovePluginRequest.type,
-    async (raw, ctx) => {
-      const method = RemovePluginRequest.method;
-      const params = objectParams(raw, method);
-      const request = { ...common(params, method), name: requiredString(params, 'name', method, 512) };
+    RemovePluginRequest,
+    async (params, ctx) => {
       try {
-        return await backend.plugins.remove(request, ctx);
+        return await backend.plugins.remove(params, ctx);
       } finally {
-        changed(request.workload);
+        changed(params.workload);
       }
     },
-    options([...mutating, 'name'], l10n.t('Removing a plugin')),
+    options(l10n.t('Removing a plugin')),
   );
 
   onRequest(
     connection,
     log,
-    SweepPluginsRequest.type,
-    async (raw, ctx) => {
-      const method = SweepPluginsRequest.method;
-      const request = common(objectParams(raw, method), method);
+    SweepPluginsRequest,
+    async (params, ctx) => {
       try {
-        return await backend.plugins.sweep(request, ctx);
+        return await backend.plugins.sweep(params, ctx);
       } finally {
-        changed(request.workload);
+        changed(params.workload);
       }
     },
-    options(mutating, l10n.t('Sweeping plugin leftovers')),
+    options(l10n.t('Sweeping plugin leftovers')),
   );
-
-  // The start-up sweep runs in the background: requests are served meanwhile, and a workload
-  // being swept answers BUSY like any other locked one.
-  setImmediate(() => void backend.plugins.sweepAtStartup(changed));
-}
-
-function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
-  return (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
 }

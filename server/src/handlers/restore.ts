@@ -1,7 +1,6 @@
 import * as l10n from '@vscode/l10n';
 import type { Connection } from 'vscode-languageserver/node';
 import {
-  RecoveryDidRunNotification,
   RestorePreviewRequest,
   RestoreSnapshotRequest,
   RunRecoveryRequest,
@@ -10,9 +9,7 @@ import {
   WorkloadsChangedNotification,
 } from '../../../protocol/src';
 import type { Backend } from '../backend';
-import { InvalidParamsError } from '../errors';
 import type { Log } from '../log';
-import { objectParams, requiredString } from '../params';
 import { notify, onRequest, type RequestOptions } from '../rpc';
 
 export interface RestoreHandlerHooks {
@@ -22,8 +19,7 @@ export interface RestoreHandlerHooks {
 
 /** berth/snapshots/restore (+ its preview) and berth/recovery/*. */
 export function registerRestoreHandlers(connection: Connection, log: Log, backend: Backend, hooks: RestoreHandlerHooks = {}): void {
-  backend.restore.log = log;
-  const options = (fields: readonly string[], title: string): RequestOptions => ({ fields, title, ...hooks });
+  const options = (title: string): RequestOptions => ({ title, ...hooks });
   const changed = () => {
     notify(connection, SnapshotsChangedNotification.type, { reason: 'create' });
     notify(connection, WorkloadsChangedNotification.type, { reason: 'operation' });
@@ -32,60 +28,46 @@ export function registerRestoreHandlers(connection: Connection, log: Log, backen
   onRequest(
     connection,
     log,
-    RestorePreviewRequest.type,
-    async (raw, ctx) => {
-      const m = RestorePreviewRequest.method;
-      const params = objectParams(raw, m);
-      return backend.restore.preview({ workload: requiredString(params, 'workload', m, 512), snapshot: requiredString(params, 'snapshot', m, 256) }, ctx.signal);
-    },
-    options(['workload', 'snapshot'], l10n.t('Checking the restore')),
+    RestorePreviewRequest,
+    async (params, ctx) => backend.restore.preview(params, ctx.signal),
+    options(l10n.t('Checking the restore')),
   );
 
   onRequest(
     connection,
     log,
-    RestoreSnapshotRequest.type,
-    async (raw, ctx) => {
-      const m = RestoreSnapshotRequest.method;
-      const params = objectParams(raw, m);
-      const workload = requiredString(params, 'workload', m, 512);
-      // A record ID, a label (up to 256 characters) or a content ID.
-      const snapshot = requiredString(params, 'snapshot', m, 256);
-      if (typeof params.confirm !== 'string') {
-        throw new InvalidParamsError(l10n.t('{0} needs "confirm": the full ID of the snapshot, repeated to confirm the restore.', m));
-      }
+    RestoreSnapshotRequest,
+    async (params, ctx) => {
       try {
-        return await backend.restore.restore({ workload, snapshot, confirm: params.confirm }, ctx);
+        return await backend.restore.restore(params, ctx);
       } finally {
         changed();
       }
     },
-    options(['workload', 'snapshot', 'confirm'], l10n.t('Restoring a snapshot')),
+    options(l10n.t('Restoring a snapshot')),
   );
 
   onRequest(
     connection,
     log,
-    RunRecoveryRequest.type,
+    RunRecoveryRequest,
     async () => {
       const report = await backend.restore.recover();
       if (report.didSomething) changed();
       return report;
     },
-    options([], l10n.t('Recovering interrupted operations')),
+    options(l10n.t('Recovering interrupted operations')),
   );
 
-  onRequest(connection, log, StartupRecoveryRequest.type, () => (backend.restore.startupReport ? { report: backend.restore.startupReport } : {}), options([], l10n.t('Recovery report')));
+  onRequest(
+    connection,
+    log,
+    StartupRecoveryRequest,
+    () => {
+      const report = backend.startupRecovery();
+      return report ? { report } : {};
+    },
+    options(l10n.t('Recovery report')),
+  );
 }
 
-/**
- * The startup sweep's second half: storing the safety copies that the first half (run before
- * any request was served) deferred, then telling the client.
- */
-export async function finishStartupRecovery(connection: Connection, backend: Backend): Promise<void> {
-  const first = backend.restore.startupReport;
-  if (!first || !first.restores.some((r) => r.outcome === 'pending')) return;
-  const report = await backend.restore.recover();
-  backend.restore.startupReport = report;
-  if (report.didSomething) notify(connection, RecoveryDidRunNotification.type, report);
-}

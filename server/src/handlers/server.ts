@@ -10,13 +10,13 @@ export function registerServerHandlers(connection: Connection, log: Log, backend
   onRequest(
     connection,
     log,
-    ServerInfoRequest.type,
+    ServerInfoRequest,
     () => ({
       pid: process.pid,
       version: BERTH_VERSION,
       stateDir: backend.stateDir,
       readyMs: readyMs(),
     }),
-    { fields: [], title: l10n.t('Asking the Berth backend about itself') },
+    { title: l10n.t('Asking the Berth backend about itself') },
   );
 }

@@ -1,5 +1,5 @@
 import * as l10n from '@vscode/l10n';
-import type { Connection, RequestType } from 'vscode-languageserver/node';
+import type { Connection } from 'vscode-languageserver/node';
 import {
   ListWorkloadsRequest,
   RestartWorkloadRequest,
@@ -8,14 +8,11 @@ import {
   VolumeUsageRequest,
   WorkloadLogsRequest,
   WorkloadsChangedNotification,
-  type LifecycleResult,
   type Workload,
-  type WorkloadRef,
 } from '../../../protocol/src';
 import type { Backend } from '../backend';
 import type { Log } from '../log';
 import type { OperationContext } from '../operation';
-import { objectParams, optionalBoolean, optionalInteger, requiredString } from '../params';
 import { notify, onRequest, type RequestOptions } from '../rpc';
 
 export interface WorkloadHandlerHooks {
@@ -24,21 +21,17 @@ export interface WorkloadHandlerHooks {
 }
 
 export function registerWorkloadHandlers(connection: Connection, log: Log, backend: Backend, hooks: WorkloadHandlerHooks = {}): void {
-  const options = (fields: readonly string[], title: string): RequestOptions => ({ fields, title, ...hooks });
+  const options = (title: string): RequestOptions => ({ title, ...hooks });
 
   onRequest(
     connection,
     log,
-    ListWorkloadsRequest.type,
-    async (raw, ctx) => {
-      const params = objectParams(raw, ListWorkloadsRequest.method);
-      const all = optionalBoolean(params, 'all', ListWorkloadsRequest.method) ?? true;
-      return { workloads: await backend.workloads.list(all, ctx.signal) };
-    },
-    options(['all'], l10n.t('Listing workloads')),
+    ListWorkloadsRequest,
+    async ({ all }, ctx) => ({ workloads: await backend.workloads.list(all, ctx.signal) }),
+    options(l10n.t('Listing workloads')),
   );
 
-  const lifecycle: readonly [{ readonly method: string; readonly type: RequestType<WorkloadRef, LifecycleResult, void> }, string, (ref: string, ctx: OperationContext) => Promise<Workload>][] = [
+  const lifecycle: readonly [typeof StartWorkloadRequest | typeof StopWorkloadRequest | typeof RestartWorkloadRequest, string, (ref: string, ctx: OperationContext) => Promise<Workload>][] = [
     [StartWorkloadRequest, l10n.t('Starting a workload'), (ref, ctx) => backend.workloads.start(ref, ctx)],
     [StopWorkloadRequest, l10n.t('Stopping a workload'), (ref, ctx) => backend.workloads.stop(ref, ctx)],
     [RestartWorkloadRequest, l10n.t('Restarting a workload'), (ref, ctx) => backend.workloads.restart(ref, ctx)],
@@ -47,37 +40,29 @@ export function registerWorkloadHandlers(connection: Connection, log: Log, backe
     onRequest(
       connection,
       log,
-      request.type,
-      async (raw, ctx) => {
-        const params = objectParams(raw, request.method);
-        const ref = requiredString(params, 'workload', request.method, 512);
-        const workload = await run(ref, ctx);
+      request,
+      async (params, ctx) => {
+        const workload = await run(params.workload, ctx);
         notify(connection, WorkloadsChangedNotification.type, { reason: 'operation' });
         return { workload };
       },
-      options(['workload'], title),
+      options(title),
     );
   }
 
   onRequest(
     connection,
     log,
-    WorkloadLogsRequest.type,
-    async (raw, ctx) => {
-      const params = objectParams(raw, WorkloadLogsRequest.method);
-      const ref = requiredString(params, 'workload', WorkloadLogsRequest.method, 512);
-      const tail = optionalInteger(params, 'tail', WorkloadLogsRequest.method, 1, 10_000) ?? 500;
-      const timestamps = optionalBoolean(params, 'timestamps', WorkloadLogsRequest.method) ?? false;
-      return backend.workloads.logs(ref, tail, timestamps, ctx.signal);
-    },
-    options(['workload', 'tail', 'timestamps'], l10n.t('Reading workload logs')),
+    WorkloadLogsRequest,
+    async ({ workload, tail, timestamps }, ctx) => backend.workloads.logs(workload, tail, timestamps, ctx.signal),
+    options(l10n.t('Reading workload logs')),
   );
 
   onRequest(
     connection,
     log,
-    VolumeUsageRequest.type,
-    async (_raw, ctx) => ({ volumes: await backend.workloads.volumeUsage(ctx.signal) }),
-    options([], l10n.t('Reading volume usage')),
+    VolumeUsageRequest,
+    async (_params, ctx) => ({ volumes: await backend.workloads.volumeUsage(ctx.signal) }),
+    options(l10n.t('Reading volume usage')),
   );
 }

@@ -21,7 +21,7 @@ export interface PluginDeps {
   /** Container IDs known to have no /bin/sh, so their next operation skips the failing exec. */
   readonly noShell: Set<string>;
   readonly env: NodeJS.ProcessEnv;
-  log: Log;
+  readonly log: Log;
 }
 
 export interface Target {

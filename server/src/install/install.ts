@@ -1,6 +1,7 @@
 import { basename } from 'node:path';
 import * as l10n from '@vscode/l10n';
-import type { InstallPluginResult } from '../../../protocol/src';
+import type { InstallPluginResult, InstallStep, PluginScriptStep } from '../../../protocol/src';
+import type { InstallPluginParams, ParsedParams } from '../../../protocol/src/params';
 import { packPluginFolder } from '../archive/pluginTar';
 import { crashPoint } from '../crash';
 import { CancelledError, OperationFailedError, errorMessage, isBerthError, type BerthError } from '../errors';
@@ -14,26 +15,21 @@ import { ScriptExit, type ScriptEvent } from './script';
 import { recordSource, rememberWorkload } from './sources';
 import { scanPluginFolder, type PluginSource } from './source';
 
-export interface InstallRequest {
-  readonly workload: string;
-  readonly folder: string;
-  readonly name?: string;
-  readonly root?: string;
-  readonly wait?: boolean;
-}
+/** The request's params as berth/plugins/install declares them (protocol/src/params/plugins.ts). */
+export type InstallRequest = ParsedParams<typeof InstallPluginParams>;
 
 /** The file whose arrival in the staged directory proves the whole archive arrived. */
 const TRAILER = '.berth-end';
 
 /** Progress for each named step; staging takes most of the bar. */
-const STEP_PERCENT: Readonly<Record<string, number>> = {
+const STEP_PERCENT: Readonly<Record<InstallStep, number>> = {
   'install.prepare': 1,
   'install.sweep.recover': 2,
   'install.sweep.clean': 3,
   'install.stage': 5,
   'install.verify': 88,
   'install.journal': 90,
-  'install.snapshot': 92,
+  'install.aside': 92,
   'install.swap': 94,
   'install.marker': 96,
   'install.gc': 98,
@@ -42,7 +38,7 @@ const STEP_PERCENT: Readonly<Record<string, number>> = {
 /**
  * Installs a plugin from a local folder (docs/plugins.md): checks the folder and the name, takes
  * the workload's lock, then runs every step in ONE exec of the in-container script, which reads
- * the tar on stdin: prepare, sweep, stage, verify, journal, snapshot, swap, marker, gc. Without
+ * the tar on stdin: prepare, sweep, stage, verify, journal, aside, swap, marker, gc. Without
  * tar in the container, the content goes in by putArchive and a second exec commits it. Without
  * a shell, a helper container does the work when the root is on a mount.
  */
@@ -186,12 +182,13 @@ function cancelledOr(error: BerthError, ctx: OperationContext, exitCode: number)
 
 /** Turns script events into progress messages that name the step; upload progress in KiB. */
 function progressReporter(name: string, totalBytes: number, ctx: OperationContext): (event: ScriptEvent) => void {
+  const percent: Readonly<Partial<Record<PluginScriptStep, number>>> = STEP_PERCENT;
   let lastReport = 0;
   let staging = false;
   return (event) => {
     if (event.kind === 'step') {
       staging = event.step === 'install.stage';
-      ctx.progress.report(l10n.t('Installing {0}: {1}', name, event.step), STEP_PERCENT[event.step]);
+      ctx.progress.report(l10n.t('Installing {0}: {1}', name, event.step), percent[event.step]);
     } else if (event.kind === 'info' && event.key === 'bytes' && staging) {
       const now = Date.now();
       if (now - lastReport < 100) return;

@@ -1,5 +1,6 @@
 import * as l10n from '@vscode/l10n';
 import type { ListPluginsResult, Workload, WorkloadPlugins } from '../../../protocol/src';
+import type { ListPluginsParams, ParsedParams } from '../../../protocol/src/params';
 import { readArchiveEntries } from '../archive/pluginTar';
 import { BerthError, NotFoundError, OperationFailedError, errorMessage } from '../errors';
 import { lockHolder } from '../locks';
@@ -10,11 +11,8 @@ import { NoShellError, runScript } from './runner';
 import { ScriptExit } from './script';
 import { readSources } from './sources';
 
-export interface ListRequest {
-  readonly workload?: string;
-  readonly root?: string;
-  readonly includeEmpty?: boolean;
-}
+/** The params of berth/plugins/list (protocol/src/params/plugins.ts). */
+export type ListRequest = ParsedParams<typeof ListPluginsParams>;
 
 const CONCURRENCY = 4;
 const LIST_EXEC_MS = 15_000;

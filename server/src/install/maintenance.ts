@@ -1,5 +1,6 @@
 import * as l10n from '@vscode/l10n';
-import type { RemovePluginResult, RollbackPluginResult, SweepPluginsResult } from '../../../protocol/src';
+import type { PluginScriptStep, RemovePluginResult, RollbackPluginResult, SweepPluginsResult } from '../../../protocol/src';
+import type { PluginRefParams, SweepPluginsParams, ParsedParams } from '../../../protocol/src/params';
 import { errorMessage } from '../errors';
 import type { OperationContext } from '../operation';
 import { lockRunningTarget, runAnywhere, type PluginDeps } from './context';
@@ -10,22 +11,16 @@ import { runScript, type ScriptResult } from './runner';
 import { ScriptExit, type ScriptOp } from './script';
 import { recordSource, rememberWorkload } from './sources';
 
-export interface PluginRefRequest {
-  readonly workload: string;
-  readonly name: string;
-  readonly root?: string;
-  readonly wait?: boolean;
-}
+/** The params of berth/plugins/rollback and remove (protocol/src/params/plugins.ts). */
+export type PluginRefRequest = ParsedParams<typeof PluginRefParams>;
 
-export interface SweepRequest {
-  readonly workload: string;
-  readonly root?: string;
-  readonly wait?: boolean;
+/** The params of berth/plugins/sweep, and what the backend's own sweeps add. */
+export type SweepRequest = ParsedParams<typeof SweepPluginsParams> & {
   /** The startup sweep never creates helper containers. */
   readonly allowHelper?: boolean;
-}
+};
 
-const STEP_PERCENT: Readonly<Record<string, number>> = {
+const STEP_PERCENT: Readonly<Partial<Record<PluginScriptStep, number>>> = {
   'rollback.journal': 20,
   'rollback.aside': 40,
   'rollback.restore': 60,

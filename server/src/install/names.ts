@@ -51,16 +51,6 @@ export function isStamp(value: string): boolean {
   return STAMP.test(value);
 }
 
-/** The time a stamp was made, for display. */
-export function stampTime(stamp: string): Date | undefined {
-  const m = STAMP.exec(stamp);
-  if (!m?.[1]) return undefined;
-  const t = m[1];
-  const iso = `${t.slice(0, 4)}-${t.slice(4, 6)}-${t.slice(6, 8)}T${t.slice(9, 11)}:${t.slice(11, 13)}:${t.slice(13, 15)}.${t.slice(15, 18)}Z`;
-  const date = new Date(iso);
-  return Number.isNaN(date.getTime()) ? undefined : date;
-}
-
 /** Splits `<name>.<stamp>` (stamps hold no dots, names may). */
 export function splitEntry(entry: string): { name: string; stamp: string } | undefined {
   const dot = entry.lastIndexOf('.');

@@ -245,7 +245,7 @@ recover() {
 # clean step wipe the staged copy and the set-aside live version, which may be the only copy of
 # the plugin. Its file name still names <name>.<stamp>, and the file system shows enough to undo
 # safely: .previous/<name>.<stamp> is always the version that was live when that operation began
-# (install.snapshot and rollback.aside are its only writers), so when nothing is live it is put
+# (install.aside and rollback.aside are its only writers), so when nothing is live it is put
 # back; when something is live it stays a previous version. The journal and the staged copy are
 # moved into .quarantine/<name>.<stamp>/ for a person to look at; nothing is deleted.
 quarantine_journal() {
@@ -393,7 +393,7 @@ install() {
   durable "$S"
   ok
 
-  step install.snapshot
+  step install.aside
   if exists "$L"; then
     if ! rn "$L" "$P"; then undo_stage "$err"; fi
     had_previous=yes

@@ -6,7 +6,7 @@ import type {
   SweepPluginsResult,
 } from '../../../protocol/src';
 import type { Engine } from '../engine/engine';
-import { nullLog, type Log } from '../log';
+import type { Log } from '../log';
 import type { OperationContext } from '../operation';
 import type { WorkloadService } from '../workloads/workloadService';
 import type { PluginDeps } from './context';
@@ -32,7 +32,7 @@ export const DEFAULT_HELPER_IMAGE = 'busybox:latest';
 export class PluginService {
   private readonly deps: PluginDeps;
 
-  constructor(engine: () => Engine, workloads: WorkloadService, settings: PluginSettingsSource, env: NodeJS.ProcessEnv = process.env, log: Log = nullLog) {
+  constructor(engine: () => Engine, workloads: WorkloadService, settings: PluginSettingsSource, env: NodeJS.ProcessEnv, log: Log) {
     this.deps = {
       engine,
       workloads,
@@ -48,11 +48,6 @@ export class PluginService {
   /** How messages name a request's own plugin root (the CLI sets "--root"). */
   set requestRootFrom(from: string) {
     this.deps.requestRootFrom = from;
-  }
-
-  /** Routes the service's log somewhere else (the RPC server's client log). */
-  setLog(log: Log): void {
-    this.deps.log = log;
   }
 
   list(request: ListRequest, signal: AbortSignal): Promise<ListPluginsResult> {
@@ -75,7 +70,7 @@ export class PluginService {
     return sweepPlugins(this.deps, request, ctx);
   }
 
-  /** The backend's start-up sweep over every running workload. */
+  /** The start-up sweep over the running workloads this state directory has operated on (Backend.recoverInBackground). */
   sweepAtStartup(onChanged: (workloadId: string) => void): Promise<void> {
     return sweepAtStartup(this.deps, onChanged);
   }

@@ -1,4 +1,5 @@
 import { Writable } from 'node:stream';
+import { isPluginScriptStep, type PluginScriptStep } from '../../../protocol/src';
 import PLUGIN_SCRIPT from './plugin.sh';
 
 export { PLUGIN_SCRIPT };
@@ -20,8 +21,8 @@ export const ScriptExit = {
 
 export type ScriptEvent =
   | { readonly kind: 'hello' }
-  | { readonly kind: 'step'; readonly step: string }
-  | { readonly kind: 'ok'; readonly step: string }
+  | { readonly kind: 'step'; readonly step: PluginScriptStep }
+  | { readonly kind: 'ok'; readonly step: PluginScriptStep }
   | { readonly kind: 'info'; readonly key: string; readonly value: string }
   | { readonly kind: 'warn'; readonly text: string }
   | { readonly kind: 'fail'; readonly step: string; readonly text: string }
@@ -70,10 +71,12 @@ export function parseLine(line: string): ScriptEvent {
   switch (word) {
     case 'BERTH':
       return { kind: 'hello' };
+    // A step the backend does not know cannot be a crash seam or a progress phase: the script
+    // and protocol/src/steps.ts disagree (a unit test compares them), so it is passed on as text.
     case 'STEP':
-      return { kind: 'step', step: rest };
+      return isPluginScriptStep(rest) ? { kind: 'step', step: rest } : { kind: 'other', line };
     case 'OK':
-      return { kind: 'ok', step: rest };
+      return isPluginScriptStep(rest) ? { kind: 'ok', step: rest } : { kind: 'other', line };
     case 'INFO':
       return { kind: 'info', key: first, value: tail };
     case 'WARN':

@@ -1,7 +1,8 @@
 import { lstatSync, readFileSync, readdirSync, readlinkSync } from 'node:fs';
 import { lstat, realpath } from 'node:fs/promises';
-import { isAbsolute, join, posix } from 'node:path';
+import { isAbsolute, join } from 'node:path';
 import * as l10n from '@vscode/l10n';
+import { resolveLink, type TreeView } from '../archive/linkResolver';
 import { cutLongRuns, echo, quoted } from '../echo';
 import { NotFoundError, RejectedError } from '../errors';
 import { throwIfCancelled } from '../operation';
@@ -120,36 +121,29 @@ function checkSymlink(top: string, linkPath: string, target: string, reject: (re
   if (target.startsWith('/')) {
     throw reject(linkPath, l10n.t('it is a symlink to the absolute path {0}; inside the container that names another file. Use a relative link inside the plugin.', echo(target)));
   }
-  const parts = posix.dirname(linkPath).split('/').filter((p) => p !== '.' && p !== '');
-  let pending = target.split('/');
-  let hops = 0;
-  let missing = false;
-  while (pending.length > 0) {
-    const part = pending.shift() as string;
-    if (part === '' || part === '.') continue;
-    if (part === '..') {
-      if (parts.length === 0) throw reject(linkPath, l10n.t('it is a symlink to {0}, which points outside the plugin.', echo(target)));
-      parts.pop();
-      continue;
-    }
-    parts.push(part);
-    if (missing) continue;
-    let info;
-    try {
-      info = lstatSync(join(top, ...parts));
-    } catch {
-      // Nothing below a missing component can be a symlink: the rest resolves lexically.
-      missing = true;
-      continue;
-    }
-    if (info.isSymbolicLink()) {
-      if (++hops > MAX_SYMLINK_HOPS) throw reject(linkPath, l10n.t('it is a symlink in a loop.'));
-      const next = readlinkSync(join(top, ...parts), 'utf8');
-      if (next.startsWith('/')) throw reject(linkPath, l10n.t('it is a symlink to {0}, which leads through {1} outside the plugin.', echo(target), echo(parts.join('/'))));
-      parts.pop();
-      pending = [...next.split('/'), ...pending];
-    }
-  }
+  // Resolved by the one resolver shared with snapshots, through the plugin's own links (lstat
+  // of the folder answers what is where), so `a -> l/../x` with `l -> .` is caught.
+  const resolved = resolveLink(folderTree(top), linkPath, target, { maxHops: MAX_SYMLINK_HOPS });
+  if (resolved.inside) return;
+  if (resolved.why === 'loop') throw reject(linkPath, l10n.t('it is a symlink in a loop.'));
+  if (resolved.why === 'absolute') throw reject(linkPath, l10n.t('it is a symlink to {0}, which leads through {1} outside the plugin.', echo(target), echo(resolved.through[resolved.through.length - 1] ?? linkPath)));
+  throw reject(linkPath, l10n.t('it is a symlink to {0}, which points outside the plugin.', echo(target)));
+}
+
+/** The plugin folder as the resolver sees it: what lstat finds at each relative path. */
+function folderTree(top: string): TreeView {
+  return {
+    lookup(path) {
+      let info;
+      try {
+        info = lstatSync(join(top, path));
+      } catch {
+        return { kind: 'missing' };
+      }
+      if (info.isSymbolicLink()) return { kind: 'symlink', target: readlinkSync(join(top, path), 'utf8') };
+      return { kind: info.isDirectory() ? 'dir' : 'other' };
+    },
+  };
 }
 
 function manifestVersion(top: string): string | undefined {

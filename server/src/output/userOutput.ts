@@ -148,11 +148,6 @@ export async function openOutput(target: OutputTarget, options: UserOutputOption
   return fileWriter(target, options);
 }
 
-/** Resolves and opens in one step, for callers that have nothing to do in between. */
-export async function openUserOutput(named: string, options: UserOutputOptions = {}): Promise<OutputWriter> {
-  return openOutput(await resolveOutput(named, options), options);
-}
-
 async function fileWriter(target: OutputTarget, options: UserOutputOptions): Promise<OutputWriter> {
   const dir = dirname(target.path);
   const temp = join(dir, `.${basename(target.path)}.${randomBytes(6).toString('hex')}${TEMP_SUFFIX}`);

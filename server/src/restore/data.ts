@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import * as l10n from '@vscode/l10n';
 import type { ManifestVolume, SnapshotManifest } from '../archive/manifest';
+import { restoreProblem } from '../archive/restorable';
 import { readSnapshotArchive } from '../archive/snapshotReader';
 import { streamStagingTars } from '../archive/stagingTar';
 import { BerthError, CancelledError, RejectedError } from '../errors';
@@ -39,6 +40,8 @@ export async function loadSnapshot(store: SnapshotStore, id: string): Promise<Lo
     }
     throw error;
   }
+  const unrestorable = restoreProblem(loaded.manifest);
+  if (unrestorable) throw refused(id, unrestorable.message, unrestorable.path);
   const dataPath = join(store.objectDir(id), OBJECT_FILES.data);
   let size: number;
   try {
@@ -83,7 +86,7 @@ export async function verifySnapshotData(snapshot: LoadedSnapshot, signal: Abort
 /** Pass two: streams each volume into `extract`, checking everything again on the way. */
 export async function streamSnapshotData(
   snapshot: LoadedSnapshot,
-  stageName: (index: number) => string,
+  stagePath: (index: number) => string,
   extract: (volume: ManifestVolume, tar: Readable) => Promise<void>,
   signal: AbortSignal,
   onProgress: (bytes: number) => void,
@@ -93,7 +96,7 @@ export async function streamSnapshotData(
     dataPath: snapshot.dataPath,
     compressedSize: snapshot.compressedSize,
     manifest: snapshot.manifest,
-    stageName,
+    stagePath,
     extract,
     signal,
     problem: (message, path) => refused(id, message, path),

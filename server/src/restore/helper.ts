@@ -1,10 +1,10 @@
 // The helper-container driver: creates the short-lived container that mounts each target's
 // parent directory, runs the helper script's subcommands in it, and drives the swap agent. The
 // backend never touches the engine host's filesystem itself; everything goes through here.
-import { hostname } from 'node:os';
 import type { Writable } from 'node:stream';
 import * as l10n from '@vscode/l10n';
-import type { Engine, ExecResult } from '../engine/engine';
+import type { Engine } from '../engine/engine';
+import type { ExecResult } from '../engine/exec';
 import { BerthError, OperationFailedError, RejectedError } from '../errors';
 import { currentOwner, ownerAlive, type Owner } from '../snapshots/liveness';
 import { HELPER_SCRIPT } from './helperScript';
@@ -82,7 +82,7 @@ export async function startHelper(
       if (imageSource === 'workload' && error instanceof BerthError && error.codeName === 'OperationFailed') {
         throw new RejectedError(
           l10n.t(
-            'Cannot run a helper container from the workload\'s image {0}: it probably has no /bin/sh ({1}). Set berth.helperImage (or BERTH_HELPER_IMAGE) to a local image with sh, find, stat, df, du, mv, rm, mkdir, sha256sum, xargs, cat and readlink. Nothing was changed.',
+            'Cannot run a helper container from the workload\'s image {0}: it probably has no /bin/sh ({1}). Set berth.helperImage (or BERTH_HELPER_IMAGE) to a local image with sh, find, stat, du, mv, rm, mkdir, sha256sum, xargs, cat, readlink, wc, printf and basename. Nothing was changed.',
             image,
             error.message,
           ),
@@ -247,8 +247,4 @@ function parseOwnerLabel(label: string): Owner | undefined {
   const match = /^(.*):(\d+):(\d+)$/.exec(label);
   if (!match) return undefined;
   return { host: match[1] ?? '', pid: Number(match[2]), startTime: match[3] === '0' ? '' : (match[3] ?? '') };
-}
-
-export function hostName(): string {
-  return hostname();
 }

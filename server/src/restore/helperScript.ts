@@ -6,11 +6,26 @@
 // directory other than the one the journal names, and a `mv` that fell back to copying (EXDEV)
 // is detected instead of trusted.
 //
+// Output framing: everything a subcommand prints that could hold a file name, a link target or
+// a tool's free-form output is a framed record, `@@<name> <bytes>[ <bytes>]\n` followed by exactly
+// that many bytes (framed.ts), and a listing of names is NUL-separated (`find -print0`). So no
+// name or target, whatever bytes it holds (newlines included), can be mistaken for the next
+// field or record. Unframed lines carry fixed words and numbers only (mkstage's id, the agent's
+// answers); the agent's commands are fixed words and indexes, and every name it acts on was
+// passed as an argument at its start, never through a line.
+//
 // Subcommands (argv after the script):
 //   tools                            missing=<names>
-//   probe <dir> <live>               facts about a target and its parent (see probe.ts)
+//   probe <dir> <live>               records: facts (key=value, numbers and fixed words), du,
+//                                    mountinfo, end (see probe.ts)
 //   mkstage <dir> <stage>            creates the staging directory (mode 0700); prints its id
-//   verify <dir> <stage>             the staged tree: @@stat lines, @@sha lines, @@link pairs
+//   verify <dir> <stage>             records: names (NUL-separated ./paths), stats (one line of
+//                                    numbers per name), links (NUL-separated), targets (each
+//                                    link's target, its length known from its stat size, then
+//                                    a newline), batch <names> <hashes> (sha256sum output for
+//                                    the files named in the batch, in order), end
+//   list <dir> <name>                the same records as verify without the batches: the whole
+//                                    tree (used before a moved-aside directory is removed)
 //   agent <n> (<dir> <live> <stage> <aside> <conflict> <oldId> <newId>){n}
 //                                    reads commands on stdin, one answer line each:
 //     ids | aside <i> | swapin <i> | settle-old <i> | settle-new <i> | rmstage <i> | rmaside <i> | exit
@@ -45,12 +60,31 @@ move() {
   return 0
 }
 
+# One framed record: "@@<name> <bytes>" and a newline, then the file's bytes.
+emit() {
+  n=$(wc -c < "$2") || return 1
+  printf '@@%s %d\n' "$1" "$((n))"
+  cat "$2"
+}
+
+# The whole tree under the current directory, never following a link: every name
+# (NUL-separated), one line of numbers per name in the same order (type and mode in hex, owner,
+# size, inode, link count, device major and minor in hex), and each symlink's target.
+list_tree() {
+  w=$1
+  find . -print0 > "$w/names" || return 1
+  xargs -0 stat -c '%f %u %g %s %i %h %t %T' < "$w/names" > "$w/stats" || return 1
+  find . -type l -print0 > "$w/links" || return 1
+  xargs -0 -r -n 1 readlink < "$w/links" > "$w/targets" || return 1
+  emit names "$w/names" && emit stats "$w/stats" && emit links "$w/links" && emit targets "$w/targets"
+}
+
 cmd=$1
 shift
 case $cmd in
 tools)
   missing=
-  for t in find stat df du mv rm mkdir sha256sum xargs cat readlink; do
+  for t in find stat du mv rm mkdir sha256sum xargs cat readlink wc printf basename; do
     command -v "$t" >/dev/null 2>&1 || missing="$missing $t"
   done
   echo "missing=$missing"
@@ -58,25 +92,34 @@ tools)
 
 probe)
   d=$1 n=$2
-  [ -d "$d" ] || { echo "error=parent-missing"; exit 0; }
-  echo "parent=$(stat -c '%d:%i' "$d")"
-  echo "fstype=$(stat -f -c '%t' "$d")"
-  if [ -L "$d/$n" ]; then echo "live=symlink"
-  elif [ -d "$d/$n" ]; then echo "live=$(stat -c '%d:%i %u %g %a' "$d/$n")"
-  elif [ -e "$d/$n" ]; then echo "live=not-a-directory"
-  else echo "live=missing"
+  work=/tmp/berth-probe-$$
+  rm -rf "$work"
+  mkdir -p "$work" || exit 1
+  if [ -d "$d" ]; then
+    {
+      echo "parent=$(stat -c '%d:%i' "$d")"
+      echo "fstype=$(stat -f -c '%t' "$d")"
+      if [ -L "$d/$n" ]; then echo "live=symlink"
+      elif [ -d "$d/$n" ]; then echo "live=$(stat -c '%d:%i %u %g %a' "$d/$n")"
+      elif [ -e "$d/$n" ]; then echo "live=not-a-directory"
+      else echo "live=missing"
+      fi
+      probe="$d/.berth-restore-probe-$$"
+      if mkdir "$probe" 2>/dev/null; then rm -rf "$probe"; echo "writable=yes"; else echo "writable=no"; fi
+      # Free blocks for unprivileged use, the block size they count in, free and total inodes.
+      echo "space=$(stat -f -c '%a %S %d %c' "$d")"
+    } > "$work/facts"
+    : > "$work/du"
+    if [ -d "$d/$n" ] && [ ! -L "$d/$n" ]; then du -s -k -x "$d/$n" > "$work/du" 2>/dev/null || du -s -k "$d/$n" > "$work/du" 2>/dev/null; fi
+    cat /proc/self/mountinfo > "$work/mountinfo"
+  else
+    echo "error=parent-missing" > "$work/facts"
+    : > "$work/du"
+    : > "$work/mountinfo"
   fi
-  probe="$d/.berth-restore-probe-$$"
-  if mkdir "$probe" 2>/dev/null; then rm -rf "$probe"; echo "writable=yes"; else echo "writable=no"; fi
-  echo "@@df"
-  df -P -k "$d" 2>/dev/null
-  echo "@@dfi"
-  df -i "$d" 2>/dev/null
-  echo "@@du"
-  if [ -d "$d/$n" ] && [ ! -L "$d/$n" ]; then du -s -k -x "$d/$n" 2>/dev/null || du -s -k "$d/$n" 2>/dev/null; fi
-  echo "@@mountinfo"
-  cat /proc/self/mountinfo
-  echo "@@end"
+  emit facts "$work/facts" && emit du "$work/du" && emit mountinfo "$work/mountinfo" || exit 1
+  printf '@@end 0\n'
+  rm -rf "$work"
   ;;
 
 mkstage)
@@ -87,21 +130,36 @@ mkstage)
 
 verify)
   d=$1 s=$2
-  cd "$d/$s" || exit 1
   work=/tmp/berth-verify-$$
   rm -rf "$work"
   mkdir -p "$work" || exit 1
-  echo "@@stat"
-  find . -exec stat -c '%f %u %g %s %n' {} + || exit 1
-  echo "@@sha"
-  # Two hashers at once; each writes its own file, so lines never interleave.
-  find . -type f -print0 | xargs -0 -r -P 2 -n 64 sh -c 'sha256sum "$@" >> "$0/sha.$$"' "$work" || exit 1
-  for f in "$work"/sha.*; do
-    if [ -e "$f" ]; then cat "$f"; fi
+  cd "$d/$s" || exit 1
+  list_tree "$work" || exit 1
+  find . -type f -print0 > "$work/files" || exit 1
+  # Two hashers at once, 64 files per batch; each batch appends its names and its hashes to files
+  # of its own (a reused PID appends a later batch after an earlier one, in the same order in
+  # both), so the backend knows which names each hash line belongs to.
+  xargs -0 -r -n 64 -P 2 sh -c 'printf "%s\0" "$@" >> "$0/b.$$.n" && sha256sum "$@" >> "$0/b.$$.h"' "$work" < "$work/files" || exit 1
+  for b in "$work"/b.*.n; do
+    if [ -e "$b" ]; then
+      h="$work/$(basename "$b" .n).h"
+      n1=$(wc -c < "$b") && n2=$(wc -c < "$h") || exit 1
+      printf '@@batch %d %d\n' "$((n1))" "$((n2))"
+      cat "$b" "$h"
+    fi
   done
-  echo "@@link"
-  find . -type l -exec sh -c 'for f; do printf "%s\n" "$f"; readlink "$f"; done' sh {} + || exit 1
-  echo "@@end"
+  printf '@@end 0\n'
+  rm -rf "$work"
+  ;;
+
+list)
+  d=$1 a=$2
+  work=/tmp/berth-list-$$
+  rm -rf "$work"
+  mkdir -p "$work" || exit 1
+  cd "$d/$a" || exit 1
+  list_tree "$work" || exit 1
+  printf '@@end 0\n'
   rm -rf "$work"
   ;;
 

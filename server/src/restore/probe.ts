@@ -1,10 +1,12 @@
 // What the helper finds on the engine host for each target, and the checks that must pass before
 // anything is written: the live data is a real directory on the same filesystem as its parent
-// (so a rename swaps it: PITFALLS §10, §11), not a mount point, not on overlayfs, writable; and
+// (so a rename swaps it: rename(2) across filesystems fails with EXDEV, and renaming a mount
+// point fails with EBUSY), not a mount point, not on overlayfs, writable; and
 // guard 2: enough free space and inodes on each filesystem for the new data, with a margin.
 import * as l10n from '@vscode/l10n';
-import { RejectedError } from '../errors';
+import { OperationFailedError, RejectedError } from '../errors';
 import { formatBytes } from '../snapshots/format';
+import { FramedReader, type FramedRecord } from './framed';
 import type { Helper } from './helper';
 import type { PlannedVolume, RestorePlan } from './preflight';
 
@@ -46,8 +48,15 @@ export async function probeTargets(helper: Helper, plan: RestorePlan, needs: Rea
   const probed: ProbedVolume[] = [];
   for (const v of plan.volumes) {
     const helperDir = helperDirOf(plan, v);
-    const out = (await helper.run(['probe', helperDir, v.liveName], { ...(signal ? { signal } : {}), what: 'probe' })).stdout;
-    const facts = parseProbe(out);
+    const records: FramedRecord[] = [];
+    const reader = new FramedReader((r) => records.push(r));
+    await helper.run(['probe', helperDir, v.liveName], { ...(signal ? { signal } : {}), stdout: reader.sink(), what: 'probe' });
+    try {
+      reader.finish();
+    } catch (error) {
+      throw new OperationFailedError(l10n.t('The restore helper\'s probe of {0} is unreadable: {1}', v.target, (error as Error).message));
+    }
+    const facts = parseProbe(records);
     const where = l10n.t('Volume {0} ({1}, {2} on the engine host)', v.index, v.target, v.hostDir);
     if (facts.error === 'parent-missing') {
       problems.push(l10n.t('{0}: its parent directory {1} is missing.', where, v.hostParent));
@@ -127,31 +136,26 @@ export interface ProbeFacts {
   readonly mountPoints: string[];
 }
 
-/** Parses the probe's output (key=value lines, then raw df, df -i, du and mountinfo sections). */
-export function parseProbe(text: string): ProbeFacts {
-  const sections = new Map<string, string[]>();
-  let section = 'head';
-  for (const line of text.split('\n')) {
-    if (line.startsWith('@@')) {
-      section = line.slice(2);
-      continue;
-    }
-    const list = sections.get(section) ?? [];
-    list.push(line);
-    sections.set(section, list);
-  }
+/**
+ * Decodes the probe's records: `facts` (key=value lines of numbers and fixed words), `du` (the
+ * size in KiB comes first, before the path), `mountinfo` (the kernel escapes paths in it).
+ */
+export function parseProbe(records: readonly FramedRecord[]): ProbeFacts {
+  const part = (name: string) => records.find((r) => r.name === name)?.parts[0]?.toString('utf8') ?? '';
   const head = new Map<string, string>();
-  for (const line of sections.get('head') ?? []) {
+  for (const line of part('facts').split('\n')) {
     const eq = line.indexOf('=');
     if (eq > 0) head.set(line.slice(0, eq), line.slice(eq + 1));
   }
   const live = head.get('live');
   const liveMatch = live ? /^(\d+:\d+) \d+ \d+ \d+$/.exec(live) : null;
-  const df = dfLine(sections.get('df') ?? [], /^\S+\s+(\d+)\s+(\d+)\s+(\d+)\s+\d+%/);
-  const dfi = dfLine(sections.get('dfi') ?? [], /^\S+\s+(\d+)\s+(\d+)\s+(\d+)\s+\d+%/);
-  const du = /^(\d+)\s/.exec((sections.get('du') ?? []).find((l) => /^\d+\s/.test(l)) ?? '');
-  const mountPoints = (sections.get('mountinfo') ?? []).map((l) => unescapeMountPath(l.split(' ')[4] ?? '')).filter((p) => p !== '');
-  const inodeTotal = dfi ? Number(dfi[1]) : 0;
+  const space = /^(\d+) (\d+) (\d+) (\d+)$/.exec(head.get('space') ?? '');
+  const du = /^(\d+)\s/.exec(part('du'));
+  const mountPoints = part('mountinfo')
+    .split('\n')
+    .map((l) => unescapeMountPath(l.split(' ')[4] ?? ''))
+    .filter((p) => p !== '');
+  const inodeTotal = space ? Number(space[4]) : 0;
   const error = head.get('error');
   const parentDevice = head.get('parent')?.split(':')[0];
   const fsType = head.get('fstype');
@@ -162,20 +166,12 @@ export function parseProbe(text: string): ProbeFacts {
     ...(live !== undefined ? { live: liveMatch ? 'directory' : live } : {}),
     ...(liveMatch?.[1] !== undefined ? { liveId: liveMatch[1] } : {}),
     writable: head.get('writable') === 'yes',
-    availableBytes: df ? Number(df[3]) * 1024 : 0,
+    availableBytes: space ? Number(space[1]) * Number(space[2]) : 0,
     // Some filesystems (btrfs, some network ones) report no inode counts: nothing to check.
-    availableInodes: dfi && inodeTotal > 0 ? Number(dfi[3]) : undefined,
+    availableInodes: space && inodeTotal > 0 ? Number(space[3]) : undefined,
     duBytes: du ? Number(du[1]) * 1024 : 0,
     mountPoints,
   };
-}
-
-function dfLine(lines: readonly string[], pattern: RegExp): RegExpExecArray | null {
-  for (const line of lines) {
-    const match = pattern.exec(line.trim());
-    if (match) return match;
-  }
-  return null;
 }
 
 /** mountinfo escapes space, tab, newline and backslash as octal (\040, \011, \012, \134). */

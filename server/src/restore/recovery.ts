@@ -19,8 +19,9 @@ import { helpersOfJournal, startHelper, sweepHelpers, type Agent, type Helper } 
 import { isForward, journalIds, readJournal, removeJournal, setAsideCorrupt, writeJournal, type RestoreJournal } from './journal';
 import { finishInterruptedStop, startToPrior } from './runState';
 import { captureSafetyCopy, workloadOfJournal } from './safety';
+import { deferredSafetyNote } from './recoveryReport';
 import { reachStep, type StepHooks } from './seams';
-import { openAgent, removeAsides, removeStages, settleVolumes } from './settle';
+import { keptMessage, openAgent, removeAsides, removeStages, settleVolumes } from './settle';
 
 export interface RecoveryDeps {
   readonly stateDir: string;
@@ -165,7 +166,7 @@ async function recoverOne(deps: RecoveryDeps, engine: Engine, journal: RestoreJo
       if (!journal.safetySnapshotId) {
         if (options.deferSafety) {
           result.outcome = 'pending';
-          result.notes.push(l10n.t('The safety copy is stored in the background.'));
+          result.notes.push(deferredSafetyNote());
           return result;
         }
         await reachStep('recover.safety', deps.hooks);
@@ -178,7 +179,13 @@ async function recoverOne(deps: RecoveryDeps, engine: Engine, journal: RestoreJo
       await reachStep('recover.cleanup', deps.hooks);
       journal.phase = 'cleanup';
       await writeJournal(deps.stateDir, journal);
-      result.problems.push(...(await removeAsides(agent, journal)), ...(await removeStages(agent, journal)));
+      const safety = await deps.store.readManifest(journal.safetySnapshotId).catch(() => undefined);
+      const asides = await removeAsides(agent, helper, journal, safety);
+      if (asides.kept.length > 0) {
+        result.keptAsides = asides.kept;
+        result.notes.push(...asides.kept.map(keptMessage));
+      }
+      result.problems.push(...asides.problems, ...(await removeStages(agent, journal)));
     } else {
       await reachStep('recover.cleanup', deps.hooks);
       result.problems.push(...(await removeStages(agent, journal)));

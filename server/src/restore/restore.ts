@@ -29,7 +29,8 @@ import { helperDirOf, probeTargets, spaceNeeded, type ProbedVolume, type SpaceNe
 import { mountsUnchanged, priorOf, startToPrior, stillDown, stopForSwap } from './runState';
 import { captureSafetyCopy } from './safety';
 import { reachStep, type StepHooks } from './seams';
-import { openAgent, removeAsides, removeStages, settleVolumes } from './settle';
+import type { KeptAside } from './asideGuard';
+import { keptMessage, openAgent, removeAsides, removeStages, settleVolumes } from './settle';
 import { verifyStagedTree } from './verifyStaged';
 
 export interface RestoreDeps {
@@ -235,11 +236,15 @@ async function swapLocked(run: Run, volumesOut: RestoreVolumePlan[], warnings: s
   const byIndex = new Map(journal.volumes.map((v) => [v.index, v]));
   await streamSnapshotData(
     snapshot,
-    (index) => byIndex.get(index)?.stageName ?? '',
+    (index) => {
+      const v = byIndex.get(index);
+      return v ? `${v.helperDir.replace(/^\/+/, '')}/${v.stageName}` : '';
+    },
     async (volume, tar) => {
-      const v = byIndex.get(volume.index);
-      if (!v) throw new Error(`no plan for volume ${volume.index}`);
-      await engine.putArchive(helper.id, v.helperDir, tar, ctx.signal);
+      if (!byIndex.has(volume.index)) throw new Error(`no plan for volume ${volume.index}`);
+      // Extracted at the helper's root: stagingTar.ts says why (the archive names the stage by
+      // its full path, so nothing lands anywhere else).
+      await engine.putArchive(helper.id, '/', tar, ctx.signal);
     },
     ctx.signal,
     throttle((bytes) => ctx.progress.report(l10n.t('Restoring {0}: staging {1} of {2}', workload.name, formatBytes(bytes), formatBytes(total)), 28 + Math.round((bytes / total) * 40))),
@@ -343,6 +348,7 @@ async function finishCommitted(run: Run, volumesOut: RestoreVolumePlan[], warnin
     journal.phase = 'safety';
     await step(run, 'restore.safety', deps, noCancel, l10n.t('Restoring {0}: storing the safety copy', workload.name));
     let safetyPending: string | undefined;
+    const keptAsides: KeptAside[] = [];
     try {
       journal.safetySnapshotId = await captureSafetyCopy(deps.store, engine, journal, workload, {
         signal: noCancel.signal,
@@ -356,7 +362,14 @@ async function finishCommitted(run: Run, volumesOut: RestoreVolumePlan[], warnin
     if (safetyPending === undefined) {
       journal.phase = 'cleanup';
       await step(run, 'restore.cleanup', deps, noCancel, l10n.t('Restoring {0}: removing the moved-aside data', workload.name));
-      const problems = [...(await removeAsides(run.agent as Agent, journal)), ...(await removeStages(run.agent as Agent, journal))];
+      const safety = await deps.store.readManifest(journal.safetySnapshotId as string).catch(() => undefined);
+      const asides = await removeAsides(run.agent as Agent, run.helper as Helper, journal, safety);
+      for (const k of asides.kept) {
+        keptAsides.push(k);
+        warnings.push(keptMessage(k));
+        deps.log.warn(keptMessage(k));
+      }
+      const problems = [...asides.problems, ...(await removeStages(run.agent as Agent, journal))];
       if (problems.length > 0) {
         warnings.push(...problems);
         await handOver(run);
@@ -377,6 +390,7 @@ async function finishCommitted(run: Run, volumesOut: RestoreVolumePlan[], warnin
       ...(safetyPending !== undefined
         ? { safetyPending, safetyCopies: journal.volumes.map((v) => `${v.hostParent}/${v.asideName}`) }
         : {}),
+      ...(keptAsides.length > 0 ? { keptAsides } : {}),
       priorState: journal.prior,
       finalState,
       downtimeMs,

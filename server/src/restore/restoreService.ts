@@ -2,14 +2,13 @@ import * as l10n from '@vscode/l10n';
 import type { RecoveryReport, RestorePreviewParams, RestorePreviewResult, RestoreSnapshotParams, RestoreSnapshotResult } from '../../../protocol/src';
 import { echo } from '../echo';
 import type { Engine } from '../engine/engine';
-import { BerthError, ConflictError, NotFoundError } from '../errors';
+import { BerthError, ConflictError } from '../errors';
 import { busyError, lockHolder } from '../locks';
-import { nullLog, type Log } from '../log';
+import type { Log } from '../log';
 import type { OperationContext } from '../operation';
 import { ownerAlive } from '../snapshots/liveness';
-import { loadCatalog } from '../snapshots/migration';
 import { emptyRecoveryReport, resumeQuiesced } from '../snapshots/recovery';
-import { resolveRef } from '../snapshots/resolve';
+import { resolveSnapshot } from '../snapshots/resolve';
 import type { CatalogRecord } from '../snapshots/catalog';
 import { SnapshotStore } from '../snapshots/store';
 import { fsErrorMessage } from '../state/fsErrors';
@@ -32,14 +31,14 @@ export interface RestoreHost {
 
 /** Restore and recovery, for the RPC handlers and the CLI. Holds no RPC or CLI types. */
 export class RestoreService {
-  /** Set by the process that owns the service (the backend's client log, the CLI's stderr). */
-  log: Log = nullLog;
   /** Fault-injection seams for tests; never set otherwise. */
   hooks: StepHooks | undefined;
-  /** The report of the sweep the backend ran at its start. */
-  startupReport: RecoveryReport | undefined;
 
-  constructor(private readonly host: RestoreHost, private readonly env: NodeJS.ProcessEnv = process.env) {}
+  constructor(
+    private readonly host: RestoreHost,
+    private readonly env: NodeJS.ProcessEnv,
+    private readonly log: Log,
+  ) {}
 
   private store(): SnapshotStore {
     return new SnapshotStore(this.host.stateDir, (why) => this.log.warn(why));
@@ -47,7 +46,7 @@ export class RestoreService {
 
   async preview(params: RestorePreviewParams, signal: AbortSignal): Promise<RestorePreviewResult> {
     const store = this.store();
-    const snapshot = await this.resolveSnapshot(store, params.snapshot, undefined);
+    const snapshot = await this.resolveSnapshot(store, params.snapshot, params.workload);
     const workload = await this.host.workloads.resolve(params.workload, signal);
     const loaded = await loadSnapshot(store, snapshot.id);
     const engine = this.host.engine();
@@ -98,7 +97,7 @@ export class RestoreService {
   }
 
   /** The full ID of a snapshot reference (for confirming a restore on the command line). */
-  async snapshotId(ref: string, workloadRef?: string): Promise<string> {
+  async snapshotId(ref: string, workloadRef: string): Promise<string> {
     return (await this.resolveSnapshot(this.store(), ref, workloadRef)).id;
   }
 
@@ -152,30 +151,19 @@ export class RestoreService {
 
   /**
    * A snapshot by record ID, label or content ID (prefix), resolved by content (restore replaces
-   * data with content: records sharing it are the same data). The workload's own newest record
-   * of it is preferred, for the label and time shown.
+   * data with content: records sharing it are the same data) with the one resolver
+   * (snapshots/resolve.ts). The workload the restore writes to is its target: a label it shares
+   * with other workloads' snapshots names its own record.
    */
-  private async resolveSnapshot(store: SnapshotStore, ref: string, workloadRef: string | undefined) {
-    const catalog = await loadCatalog(store);
-    const referenced = new Set(catalog.records.map((r) => r.id));
-    const orphans = (await store.objectIds()).filter((id) => !referenced.has(id));
+  private async resolveSnapshot(store: SnapshotStore, ref: string, workloadRef: string): Promise<CatalogRecord> {
     let key: string | undefined;
-    if (workloadRef !== undefined) {
-      try {
-        key = (await this.host.workloads.resolve(workloadRef)).identity.key;
-      } catch (error) {
-        if (!(error instanceof BerthError)) throw error;
-      }
+    try {
+      key = (await this.host.workloads.resolve(workloadRef)).identity.key;
+    } catch (error) {
+      // The restore itself reports a workload that cannot be found; the snapshot is named anyway.
+      if (!(error instanceof BerthError)) throw error;
     }
-    if (key !== undefined) {
-      // The workload's own records first: a label it shares with another workload's snapshot
-      // names its own. Any workload's snapshot may be restored (the mounts are checked).
-      try {
-        return resolveRef(catalog.records, ref, { mode: 'content', orphans, workload: (r) => r.workload.key === key })[0] as CatalogRecord;
-      } catch (error) {
-        if (!(error instanceof NotFoundError)) throw error;
-      }
-    }
-    return resolveRef(catalog.records, ref, { mode: 'content', orphans })[0] as CatalogRecord;
+    const [record] = await resolveSnapshot(store, { id: ref }, 'content', key);
+    return record as CatalogRecord;
   }
 }

@@ -4,7 +4,11 @@
 // repeat after a crash at any point continues where the last attempt stopped.
 import { posix } from 'node:path';
 import * as l10n from '@vscode/l10n';
+import type { SnapshotManifest } from '../archive/manifest';
+import { restoreProblem } from '../archive/restorable';
 import type { Engine } from '../engine/engine';
+import { errorMessage } from '../errors';
+import { asideNotHeld, type KeptAside } from './asideGuard';
 import { startAgent, type Agent, type AgentVolume, type Helper } from './helper';
 import type { JournalVolume, RestoreJournal } from './journal';
 
@@ -59,14 +63,39 @@ export async function removeStages(agent: Agent, journal: RestoreJournal): Promi
   return problems;
 }
 
-/** Removes moved-aside old data; the caller must have stored the safety snapshot first. */
-export async function removeAsides(agent: Agent, journal: RestoreJournal): Promise<string[]> {
+/**
+ * Removes moved-aside old data; the caller must have stored the safety snapshot first. An aside
+ * is removed only when the helper's complete listing of it shows that the safety snapshot holds
+ * every entry (asideGuard.ts); otherwise it stays on the engine host and is reported as kept.
+ */
+export async function removeAsides(agent: Agent, helper: Helper, journal: RestoreJournal, safety: SnapshotManifest | undefined): Promise<{ problems: string[]; kept: KeptAside[] }> {
   const problems: string[] = [];
+  const kept: KeptAside[] = [];
+  // Held means restorable too: a snapshot that a restore would refuse holds nothing usable.
+  const unrestorable = safety ? restoreProblem(safety) : undefined;
   for (const [i, v] of journal.volumes.entries()) {
+    const ids = await agent.send('ids', i);
+    if (/ aside=(\S+)/.exec(ids)?.[1] === v.oldId) {
+      let why: string[];
+      try {
+        why = unrestorable ? [unrestorable.message] : await asideNotHeld(helper, v.helperDir, v.asideName, safety?.volumes.find((m) => m.target === v.target));
+      } catch (error) {
+        why = [l10n.t('it could not be listed completely ({0})', errorMessage(error))];
+      }
+      if (why.length > 0) {
+        kept.push({ path: posix.join(v.hostParent, v.asideName), reason: why.join('; ') });
+        continue;
+      }
+    }
     const answer = await agent.send('rmaside', i);
     if (!answer.startsWith('ok ')) problems.push(describe(v, answer));
   }
-  return problems;
+  return { problems, kept };
+}
+
+/** The message for old data kept beside a volume (result warnings, recovery notes, the log). */
+export function keptMessage(k: KeptAside): string {
+  return l10n.t('The replaced data was kept at {0} on the engine host, because the pre-restore snapshot does not hold all of it: {1}. Nothing of it was deleted; remove that directory yourself once you no longer need it.', k.path, k.reason);
 }
 
 function describe(v: JournalVolume, answer: string): string {

@@ -1,84 +1,68 @@
-// Guard 5: before the swap, the STAGED tree is read back on the engine host (stat, sha256sum,
-// readlink in the helper) and compared with the manifest entry by entry: the same set of paths,
-// types, owners, restored modes, sizes, content hashes and link targets. A short write, a full
-// disk or anything else that left the staged copy different from the snapshot can therefore
-// never be swapped in.
-import { Writable } from 'node:stream';
+// Guard 5: before the swap, the STAGED tree is read back on the engine host (find, stat,
+// readlink, sha256sum in the helper) and compared with the manifest entry by entry: the same set
+// of names (as bytes), types, owners, restored modes, sizes, content hashes, link targets,
+// device numbers, and hard links (names of one entry share one inode, and its link count is
+// their number). A short write, a full disk or anything else that left the staged copy
+// different from the snapshot can therefore never be swapped in. The helper's output is framed
+// (framed.ts): no name or link target can be mistaken for another field.
 import * as l10n from '@vscode/l10n';
 import type { ManifestEntry, ManifestVolume } from '../archive/manifest';
+import { displayName, nameToBytes } from '../archive/names';
 import { restoredMode } from '../archive/stagingTar';
 import { OperationFailedError } from '../errors';
+import { FramedReader, type FramedRecord } from './framed';
 import type { Helper } from './helper';
-
-const S_IFMT = 0o170000;
-const TYPE_BITS: Readonly<Record<ManifestEntry['type'], number>> = { dir: 0o040000, file: 0o100000, symlink: 0o120000 };
+import { relative, splitNul, TreeListing, type ListedEntry } from './treeListing';
 
 export class StagedTreeMismatch extends OperationFailedError {}
 
-/**
- * Compares the staged directory with the manifest's entries. Streams the helper's output
- * through a line parser, so memory holds the manifest and a set of seen paths, not the listing.
- */
+/** Compares the staged directory with the manifest's entries. */
 export async function verifyStagedTree(helper: Helper, helperDir: string, stageName: string, volume: ManifestVolume, signal?: AbortSignal): Promise<void> {
   const checker = new StagedChecker(volume);
-  let rest = '';
-  const stdout = new Writable({
-    write(chunk: Buffer, _enc, done) {
-      rest += chunk.toString('utf8');
-      let nl;
-      while ((nl = rest.indexOf('\n')) >= 0) {
-        checker.line(rest.slice(0, nl));
-        rest = rest.slice(nl + 1);
-      }
-      done();
-    },
-  });
-  await helper.run(['verify', helperDir, stageName], { ...(signal ? { signal } : {}), stdout, what: 'verify' });
-  if (rest !== '') checker.line(rest);
+  const reader = new FramedReader((r) => checker.record(r));
+  await helper.run(['verify', helperDir, stageName], { ...(signal ? { signal } : {}), stdout: reader.sink(), what: 'verify' });
+  try {
+    reader.finish();
+  } catch (error) {
+    checker.protocol((error as Error).message);
+  }
   checker.finish();
 }
 
-/** The comparison itself, fed line by line (exported for unit tests). */
+/** The comparison itself, fed the helper's records (exported for unit tests). */
 export class StagedChecker {
   private readonly declared: Map<string, ManifestEntry>;
-  private readonly seen = new Set<string>();
+  private readonly listing = new TreeListing();
   private readonly hashed = new Set<string>();
-  private readonly linked = new Set<string>();
-  private section = '';
-  private pendingLink: string | undefined;
-  private ended = false;
+  private compared = false;
   private problem: string | undefined;
 
   constructor(private readonly volume: ManifestVolume) {
     this.declared = new Map(volume.entries.map((e) => [e.path, e]));
   }
 
-  line(line: string): void {
+  record(r: FramedRecord): void {
     if (this.problem !== undefined) return;
-    if (line.startsWith('@@')) {
-      this.section = line.slice(2);
-      if (this.section === 'end') this.ended = true;
-      return;
+    try {
+      if (r.name === 'batch') this.batch(r.parts[0] ?? Buffer.alloc(0), r.parts[1] ?? Buffer.alloc(0));
+      else if (!this.listing.record(r.name, r.parts[0] ?? Buffer.alloc(0))) this.fail(l10n.t('the helper sent an unexpected record "{0}"', r.name));
+      else if (this.listing.complete && !this.compared) this.compare();
+    } catch (error) {
+      this.protocol((error as Error).message);
     }
-    if (this.section === 'stat') this.stat(line);
-    else if (this.section === 'sha') this.sha(line);
-    else if (this.section === 'link') this.link(line);
+  }
+
+  /** The helper's output could not be read as framed records. */
+  protocol(message: string): void {
+    this.fail(l10n.t('the listing of the staged tree is unreadable ({0})', message));
   }
 
   finish(): void {
-    if (this.problem === undefined && !this.ended) this.fail(l10n.t('the listing of the staged tree ended early'));
+    if (this.problem === undefined && !this.compared) this.fail(l10n.t('the listing of the staged tree ended early'));
     if (this.problem === undefined) {
       for (const e of this.volume.entries) {
-        if (!this.seen.has(e.path)) {
-          this.fail(l10n.t('"{0}" is missing', e.path));
-          break;
-        }
-        if (e.type === 'file' && !this.hashed.has(e.path)) {
-          this.fail(l10n.t('"{0}" was not read back', e.path));
-          break;
-        }
-        if (e.type === 'symlink' && !this.linked.has(e.path)) {
-          this.fail(l10n.t('the link "{0}" was not read back', e.path));
+        if (this.contentOf(e)?.type === 'file' && !this.hashed.has(e.path)) {
+          this.fail(l10n.t('"{0}" was not read back', displayName(e.path)));
           break;
         }
       }
@@ -95,55 +79,105 @@ export class StagedChecker {
     this.problem ??= message;
   }
 
-  private stat(line: string): void {
-    const match = /^([0-9a-f]+) (\d+) (\d+) (\d+) (.+)$/.exec(line);
-    if (!match) return this.fail(l10n.t('unreadable listing line "{0}"', line.slice(0, 200)));
-    const path = relative(match[5] ?? '');
-    const e = path === undefined ? undefined : this.declared.get(path);
-    if (path === undefined || !e) return this.fail(l10n.t('"{0}" is not in the snapshot', match[5] ?? ''));
-    if (this.seen.has(path)) return this.fail(l10n.t('"{0}" is listed twice', path));
-    this.seen.add(path);
-    const raw = parseInt(match[1] ?? '', 16);
-    const [uid, gid, size] = [Number(match[2]), Number(match[3]), Number(match[4])];
-    if ((raw & S_IFMT) !== TYPE_BITS[e.type]) return this.fail(l10n.t('"{0}" is not a {1}', path, e.type));
-    if (e.type !== 'symlink' && (raw & 0o7777) !== restoredMode(e.mode)) {
-      return this.fail(l10n.t('"{0}" has mode {1}, expected {2}', path, (raw & 0o7777).toString(8), restoredMode(e.mode).toString(8)));
-    }
-    if (uid !== e.uid || gid !== e.gid) return this.fail(l10n.t('"{0}" is owned by {1}:{2}, expected {3}:{4}', path, uid, gid, e.uid, e.gid));
-    if (e.type === 'file' && size !== e.size) return this.fail(l10n.t('"{0}" has {1} bytes, expected {2}', path, size, e.size));
+  /** The entry whose content a name has: a hard link's target, else the entry itself. */
+  private contentOf(e: ManifestEntry): ManifestEntry | undefined {
+    return e.type === 'hardlink' ? this.declared.get(e.target ?? '') : e;
   }
 
-  private sha(line: string): void {
-    // GNU sha256sum marks a name holding a backslash or newline with a leading "\" and escapes it.
-    const escaped = line.startsWith('\\');
-    const match = /^([0-9a-f]{64}) [ *](.+)$/.exec(escaped ? line.slice(1) : line);
-    if (!match) return this.fail(l10n.t('unreadable hash line "{0}"', line.slice(0, 200)));
-    const name = escaped ? (match[2] ?? '').replace(/\\(\\|n)/g, (_m, c: string) => (c === 'n' ? '\n' : '\\')) : (match[2] ?? '');
-    const path = relative(name);
-    const e = path === undefined ? undefined : this.declared.get(path);
-    if (path === undefined || !e || e.type !== 'file') return this.fail(l10n.t('"{0}" is not a file of the snapshot', name));
-    if (this.hashed.has(path)) return this.fail(l10n.t('"{0}" was hashed twice', path));
-    this.hashed.add(path);
-    if (match[1] !== e.sha256) return this.fail(l10n.t('the content of "{0}" differs from the snapshot (SHA-256)', path));
+  private compare(): void {
+    this.compared = true;
+    const inodes = new Map<string, number>();
+    const owners = new Map<number, string>();
+    const names = new Map<string, number>();
+    for (const e of this.volume.entries) {
+      const key = e.type === 'hardlink' ? (e.target ?? '') : e.path;
+      names.set(key, (names.get(key) ?? 0) + 1);
+    }
+    for (const listed of this.listing.entries) {
+      const e = this.declared.get(listed.path);
+      const shown = displayName(listed.path);
+      if (!e) return this.fail(l10n.t('"{0}" is not in the snapshot', shown));
+      const content = this.contentOf(e);
+      if (!content) return this.fail(l10n.t('"{0}" links to an entry that is not in the snapshot', shown));
+      if (listed.type !== content.type) return this.fail(l10n.t('"{0}" is a {1}, expected a {2}', shown, listed.type, content.type));
+      if (listed.type !== 'symlink' && listed.mode !== restoredMode(e.mode)) {
+        return this.fail(l10n.t('"{0}" has mode {1}, expected {2}', shown, listed.mode.toString(8), restoredMode(e.mode).toString(8)));
+      }
+      if (listed.uid !== e.uid || listed.gid !== e.gid) return this.fail(l10n.t('"{0}" is owned by {1}:{2}, expected {3}:{4}', shown, listed.uid, listed.gid, e.uid, e.gid));
+      if (listed.type === 'file' && listed.size !== content.size) return this.fail(l10n.t('"{0}" has {1} bytes, expected {2}', shown, listed.size, content.size));
+      if (listed.type === 'symlink' && listed.target !== content.target) {
+        return this.fail(l10n.t('the link "{0}" points to "{1}", expected "{2}"', shown, displayName(listed.target ?? ''), displayName(content.target ?? '')));
+      }
+      if ((listed.type === 'chardev' || listed.type === 'blockdev') && (listed.devMajor !== content.devMajor || listed.devMinor !== content.devMinor)) {
+        return this.fail(l10n.t('the device "{0}" is {1}:{2}, expected {3}:{4}', shown, listed.devMajor, listed.devMinor, content.devMajor ?? -1, content.devMinor ?? -1));
+      }
+      if (listed.type !== 'dir') {
+        // Every name of one entry shares one inode, which no other entry has, and the inode
+        // has exactly that many names (the staged tree is new: nothing outside links to it).
+        const key = e.type === 'hardlink' ? (e.target ?? '') : e.path;
+        const inode = inodes.get(key);
+        if (inode !== undefined && inode !== listed.inode) return this.fail(l10n.t('"{0}" is not a hard link of "{1}"', shown, displayName(key)));
+        const holder = owners.get(listed.inode);
+        if (holder !== undefined && holder !== key) return this.fail(l10n.t('"{0}" shares its inode with "{1}"', shown, displayName(holder)));
+        inodes.set(key, listed.inode);
+        owners.set(listed.inode, key);
+        if (listed.links !== names.get(key)) return this.fail(l10n.t('"{0}" has {1} names, expected {2}', shown, listed.links, names.get(key) ?? 0));
+      }
+    }
+    for (const e of this.volume.entries) {
+      if (!this.listing.get(e.path)) return this.fail(l10n.t('"{0}" is missing', displayName(e.path)));
+    }
   }
 
-  private link(line: string): void {
-    if (this.pendingLink === undefined) {
-      this.pendingLink = line;
-      return;
+  /** One hashing batch: the files' names (NUL-separated) and sha256sum's output for them, in order. */
+  private batch(namesPart: Buffer, hashes: Buffer): void {
+    let pos = 0;
+    for (const raw of splitNul(namesPart)) {
+      const path = relative(raw);
+      const line = hashLine(hashes, pos, Buffer.concat([Buffer.from('./'), nameToBytes(path)]));
+      if (!line) return this.fail(l10n.t('unreadable hash output for "{0}"', displayName(path)));
+      pos = line.next;
+      const e = this.declared.get(path);
+      const content = e ? this.contentOf(e) : undefined;
+      if (!e || content?.type !== 'file') return this.fail(l10n.t('"{0}" is not a file of the snapshot', displayName(path)));
+      if (this.hashed.has(path)) return this.fail(l10n.t('"{0}" was hashed twice', displayName(path)));
+      this.hashed.add(path);
+      if (line.sha256 !== content.sha256) return this.fail(l10n.t('the content of "{0}" differs from the snapshot (SHA-256)', displayName(path)));
     }
-    const name = this.pendingLink;
-    this.pendingLink = undefined;
-    const path = relative(name);
-    const e = path === undefined ? undefined : this.declared.get(path);
-    if (path === undefined || !e || e.type !== 'symlink') return this.fail(l10n.t('"{0}" is not a link of the snapshot', name));
-    this.linked.add(path);
-    if (line !== e.target) return this.fail(l10n.t('the link "{0}" points to "{1}", expected "{2}"', path, line, e.target ?? ''));
+    if (pos !== hashes.length) this.fail(l10n.t('the hash output holds more than its batch'));
   }
 }
 
-/** `find .` prints `.` and `./a/b`; the manifest uses `.` and `a/b`. */
-function relative(name: string): string | undefined {
-  if (name === '.') return '.';
-  return name.startsWith('./') ? name.slice(2) : undefined;
+/**
+ * One line of sha256sum output for a file whose name Berth knows: `<hash>  <name>\n`. GNU
+ * sha256sum marks a name holding a backslash, newline or carriage return with a leading "\"
+ * and escapes those characters; busybox prints the name as it is. Either way the expected name
+ * tells where the line ends, so no name can pass for another line.
+ */
+export function hashLine(out: Buffer, pos: number, name: Buffer): { sha256: string; next: number } | undefined {
+  const escaped = out[pos] === 0x5c;
+  const start = escaped ? pos + 1 : pos;
+  const sha256 = out.toString('latin1', start, start + 64);
+  if (!/^[0-9a-f]{64}$/.test(sha256) || out[start + 64] !== 0x20 || (out[start + 65] !== 0x20 && out[start + 65] !== 0x2a)) return undefined;
+  const at = start + 66;
+  // Older coreutils escape "\" and newline only, newer ones carriage return too.
+  const forms = escaped ? [escapeName(name, true), escapeName(name, false)] : [name];
+  for (const printed of forms) {
+    const end = at + printed.length;
+    if (end < out.length && out[end] === 0x0a && out.subarray(at, end).equals(printed)) return { sha256, next: end + 1 };
+  }
+  return undefined;
 }
+
+function escapeName(name: Buffer, carriageReturn: boolean): Buffer {
+  const out: number[] = [];
+  for (const byte of name) {
+    if (byte === 0x5c) out.push(0x5c, 0x5c);
+    else if (byte === 0x0a) out.push(0x5c, 0x6e);
+    else if (byte === 0x0d && carriageReturn) out.push(0x5c, 0x72);
+    else out.push(byte);
+  }
+  return Buffer.from(out);
+}
+
+export type { ListedEntry };

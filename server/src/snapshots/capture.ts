@@ -11,7 +11,10 @@ import type { AppliedQuiesce, QuiesceMode, Workload } from '../../../protocol/sr
 import { captureVolumeTar, FileMountError } from '../archive/captureVolume';
 import { computeContentId } from '../archive/contentId';
 import { SnapshotDataWriter } from '../archive/dataWriter';
-import { MANIFEST_FORMAT, MANIFEST_SCHEMA_VERSION, type ManifestVolume, type SkippedMount, type SnapshotManifest } from '../archive/manifest';
+import { linksLeaving } from '../archive/linkResolver';
+import { MANIFEST_FORMAT, MANIFEST_SCHEMA_VERSION, manifestJson, type ManifestVolume, type SkippedMount, type SnapshotManifest } from '../archive/manifest';
+import { displayName } from '../archive/names';
+import { restoreProblem } from '../archive/restorable';
 import { mountTargetProblem } from '../archive/paths';
 import { crashPoint } from '../crash';
 import type { ContainerDetails, Engine } from '../engine/engine';
@@ -178,7 +181,7 @@ async function captureInto(
   const manifest: SnapshotManifest = {
     format: MANIFEST_FORMAT,
     schemaVersion: MANIFEST_SCHEMA_VERSION,
-    id: computeContentId(volumes),
+    id: computeContentId(volumes, MANIFEST_SCHEMA_VERSION),
     workload: workload.identity,
     capturedAt: new Date().toISOString(),
     quiesce: applied,
@@ -187,7 +190,7 @@ async function captureInto(
     skippedMounts,
     totals: { files: volumes.reduce((n, v) => n + v.files, 0), bytes: volumes.reduce((n, v) => n + v.bytes, 0) },
   };
-  const manifestText = JSON.stringify(manifest);
+  const manifestText = manifestJson(manifest);
   await writeNewFileDurable(join(temp, OBJECT_FILES.manifest), manifestText);
   const seal: Seal = { schemaVersion: 1, id: manifest.id, manifestSha256: sha256Hex(manifestText), dataSha256: data.sha256, dataBytes: data.bytes };
   await writeNewFileDurable(join(temp, OBJECT_FILES.seal), JSON.stringify(seal));
@@ -299,9 +302,20 @@ export function warningsOf(manifest: SnapshotManifest): string[] {
   for (const v of manifest.volumes) {
     for (const s of v.skipped) {
       if (s.kind === 'nested-mount') continue;
-      warnings.push(l10n.t('Skipped {0} in {1}: {2}.', s.path, v.target, s.detail));
+      warnings.push(l10n.t('Skipped {0} in {1}: {2}.', displayName(s.path), v.target, s.detail));
+    }
+    // Not a problem of the snapshot (a link's target is data, and nothing Berth does follows
+    // one), but worth knowing: resolved through every link of the tree, these leave the volume.
+    const leaving = linksLeaving(v.entries, v.target);
+    if (leaving.length > 0) {
+      const shown = leaving.slice(0, 5).map((l) => `${displayName(l.path)} -> ${displayName(l.target)}${l.through.length > 0 ? ` (${l10n.t('through {0}', l.through.map(displayName).join(', '))})` : ''}`);
+      warnings.push(
+        l10n.t('{0} symlink(s) in {1} lead outside the volume; they are kept as links and never followed: {2}{3}', leaving.length, v.target, shown.join('; '), leaving.length > shown.length ? ' …' : ''),
+      );
     }
   }
+  const unrestorable = restoreProblem(manifest);
+  if (unrestorable) warnings.push(l10n.t('Berth cannot restore this snapshot: {0}', unrestorable.message));
   return warnings;
 }
 

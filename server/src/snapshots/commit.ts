@@ -3,6 +3,7 @@
 // cleared. Steps (crash seams): <op>.commit after the rename, <op>.catalog after the record.
 // A crash between them leaves an object that only its dead owner's marker refers to, which the
 // next sweep removes; a crash after the record leaves a stale marker, which it clears.
+import type { CaptureStep, ImportStep } from '../../../protocol/src';
 import { crashPoint } from '../crash';
 import type { CatalogRecord } from './catalog';
 import { newRecordId } from './recordIds';
@@ -29,7 +30,7 @@ export async function commitSnapshot(
   temp: string,
   id: string,
   workloadKey: string,
-  steps: { readonly commit: string; readonly catalog: string },
+  steps: { readonly commit: CaptureStep | ImportStep; readonly catalog: CaptureStep | ImportStep },
   decide: (context: { readonly storedBytes: number; readonly records: readonly CatalogRecord[] }) => CommitDecision,
 ): Promise<Committed> {
   return store.withLock(`${steps.commit}`, async () => {

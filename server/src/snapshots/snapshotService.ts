@@ -1,6 +1,7 @@
 import * as l10n from '@vscode/l10n';
 import type {
   CreateSnapshotParams,
+  DeleteStep,
   CreateSnapshotResult,
   DeleteSnapshotResult,
   ExportSnapshotResult,
@@ -8,6 +9,7 @@ import type {
   ListSnapshotsResult,
   OrphanSnapshotInfo,
   QuarantinedRecordInfo,
+  RetentionStep,
   SnapshotInfo,
   SnapshotRef,
   VerifySnapshotResult,
@@ -18,7 +20,7 @@ import { crashPoint } from '../crash';
 import type { Engine } from '../engine/engine';
 import { echo } from '../echo';
 import { BerthError, InvalidParamsError } from '../errors';
-import { nullLog, type Log } from '../log';
+import type { Log } from '../log';
 import type { OperationContext } from '../operation';
 import type { UserOutputOptions } from '../output/userOutput';
 import { fsErrorMessage } from '../state/fsErrors';
@@ -26,7 +28,7 @@ import { entryCount, stateDirWritable } from '../state/folderChecks';
 import type { WorkloadService } from '../workloads/workloadService';
 import { adoptObject } from './adopt';
 import { captureSnapshot } from './capture';
-import { CATALOG_SCHEMA_VERSION, manifestSummary, type CatalogRecord, type CatalogScan } from './catalog';
+import { CATALOG_SCHEMA_VERSION, manifestSummary, type CatalogRecord } from './catalog';
 import { commitSnapshot } from './commit';
 import { keyDigest } from './layout';
 import { loadCatalog } from './migration';
@@ -34,7 +36,7 @@ import { listQuarantine } from './quarantine';
 import { newRecordId } from './recordIds';
 import { recoverSnapshots, type SnapshotRecoveryReport } from './recovery';
 import { references } from './references';
-import { newestFirst, resolveRef, type ResolveMode } from './resolve';
+import { newestFirst, resolveSnapshot } from './resolve';
 import { selectForRemoval } from './retention';
 import { SnapshotStore } from './store';
 import { exportSnapshot, importFile } from './transfer';
@@ -50,10 +52,10 @@ export interface SnapshotHost {
 
 /** The snapshot operations the RPC handlers and the CLI call. Holds no RPC or CLI types. */
 export class SnapshotService {
-  /** Set by the process that owns the service (the backend's client log, the CLI's stderr). */
-  log: Log = nullLog;
-
-  constructor(private readonly host: SnapshotHost) {}
+  constructor(
+    private readonly host: SnapshotHost,
+    private readonly log: Log,
+  ) {}
 
   store(): SnapshotStore {
     return new SnapshotStore(this.host.stateDir, (why) => this.log.warn(why));
@@ -136,14 +138,14 @@ export class SnapshotService {
 
   async verify(ref: SnapshotRef, ctx: OperationContext): Promise<VerifySnapshotResult> {
     const store = this.store();
-    const [record] = await this.resolve(store, ref, 'content');
+    const [record] = await resolveSnapshot(store, ref, 'content');
     return verifyObject(store, (record as CatalogRecord).id, ctx);
   }
 
   /** Removes one record; its object goes when nothing needs it any more. */
   async remove(ref: SnapshotRef): Promise<DeleteSnapshotResult> {
     const store = this.store();
-    const [target] = (await this.resolve(store, ref, 'record')) as [CatalogRecord];
+    const [target] = (await resolveSnapshot(store, ref, 'record')) as [CatalogRecord];
     return store.withLock('snapshot-delete', async () => {
       const current = (await store.catalog.scan(target.workload.key)).records.find((r) => r.recordId === target.recordId);
       if (!current) return { deleted: [], freedBytes: 0 };
@@ -154,7 +156,7 @@ export class SnapshotService {
 
   async pin(ref: SnapshotRef, pinned: boolean): Promise<SnapshotInfo[]> {
     const store = this.store();
-    const [target] = (await this.resolve(store, ref, 'record')) as [CatalogRecord];
+    const [target] = (await resolveSnapshot(store, ref, 'record')) as [CatalogRecord];
     const updated = await store.withLock('snapshot-pin', async () => {
       const current = (await store.catalog.scan(target.workload.key)).records.find((r) => r.recordId === target.recordId);
       if (!current) return [];
@@ -169,7 +171,7 @@ export class SnapshotService {
   async export(ref: SnapshotRef, file: string, ctx: OperationContext, output: UserOutputOptions = {}): Promise<ExportSnapshotResult> {
     const store = this.store();
     // Several records of the same content: the newest one's metadata goes into the file.
-    const [record] = await this.resolve(store, ref, 'content');
+    const [record] = await resolveSnapshot(store, ref, 'content');
     return exportSnapshot(store, record as CatalogRecord, file, ctx, output);
   }
 
@@ -229,19 +231,6 @@ export class SnapshotService {
     });
   }
 
-  /** The records a reference names (see resolve.ts), the catalog migrated first if need be. */
-  private async resolve(store: SnapshotStore, ref: SnapshotRef, mode: ResolveMode): Promise<CatalogRecord[]> {
-    const catalog: CatalogScan = await loadCatalog(store);
-    const w = ref.workload;
-    const referenced = new Set(catalog.records.map((r) => r.id));
-    const orphans = (await store.objectIds()).filter((id) => !referenced.has(id));
-    return resolveRef(catalog.records, ref.id, {
-      mode,
-      orphans,
-      ...(w !== undefined ? { workload: (r: CatalogRecord) => r.workload.key === w || r.workload.key === `container:${w}` || r.workload.label === w } : {}),
-    });
-  }
-
   /** A workload's identity key: given directly, or resolved via the engine, or by container name. */
   private async workloadKey(store: SnapshotStore, ref: string, signal?: AbortSignal): Promise<string> {
     if (ref.startsWith('container:') || ref.startsWith('compose:')) return ref;
@@ -274,7 +263,7 @@ export class SnapshotService {
  * object is being deleted, so a crash at `step` (records gone, object not yet) is finished by
  * the next sweep instead of leaving an orphan. Returns the stored bytes freed.
  */
-async function removeRecords(store: SnapshotStore, doomed: readonly CatalogRecord[], step: string): Promise<number> {
+async function removeRecords(store: SnapshotStore, doomed: readonly CatalogRecord[], step: DeleteStep | RetentionStep): Promise<number> {
   if (doomed.length === 0) return 0;
   const gone = new Set(doomed.map((r) => `${r.workload.key}\0${r.recordId}`));
   const scan = await store.catalog.scan();

@@ -12,8 +12,9 @@ import { basename, isAbsolute, join } from 'node:path';
 import * as l10n from '@vscode/l10n';
 import type { ExportSnapshotResult } from '../../../protocol/src';
 import { SnapshotDataWriter } from '../archive/dataWriter';
-import { validateManifest, type SnapshotManifest } from '../archive/manifest';
+import { manifestJson, parseManifestJson, type SnapshotManifest } from '../archive/manifest';
 import { manifestMember } from '../archive/portable';
+import { restoreProblem } from '../archive/restorable';
 import { readSnapshotArchive } from '../archive/snapshotReader';
 import { crashPoint } from '../crash';
 import { CancelledError, InvalidParamsError, NotFoundError, OperationFailedError, RejectedError } from '../errors';
@@ -33,7 +34,9 @@ export async function exportSnapshot(store: SnapshotStore, record: CatalogRecord
   // device or FIFO is written to and never replaced, a regular file is replaced whole.
   const target = await resolveOutput(file, output);
   const { seal, manifest } = await loadSealedManifest(store, record.id);
-  const text = JSON.stringify(validateManifest(exportManifest(manifest, record)));
+  const text = manifestJson(exportManifest(manifest, record));
+  // The exported manifest must pass the same validation an import applies.
+  parseManifestJson(text);
   const head = await manifestMember(text, Math.floor(Date.parse(record.capturedAt) / 1000));
   const out = await openOutput(target, { ...output, mode: 0o644 });
   const whole = createHash('sha256');
@@ -117,6 +120,9 @@ export async function importFile(store: SnapshotStore, file: string, ctx: Operat
     problem,
     onProgress: progress(l10n.t('Checking')),
   });
+  // Berth stores only what it could restore: verified means restorable (restorable.ts).
+  const unrestorable = restoreProblem(first.manifest);
+  if (unrestorable) throw problem(unrestorable.message, unrestorable.path);
   crashPoint('import.scan');
   throwIfCancelled(ctx.signal);
 
@@ -153,7 +159,7 @@ export async function importFile(store: SnapshotStore, file: string, ctx: Operat
       await handle.close();
     }
     const manifest = second.manifest;
-    const manifestText = JSON.stringify(manifest);
+    const manifestText = manifestJson(manifest);
     await writeNewFileDurable(join(temp, OBJECT_FILES.manifest), manifestText);
     const seal: Seal = { schemaVersion: 1, id: manifest.id, manifestSha256: sha256Hex(manifestText), dataSha256: data.sha256, dataBytes: data.bytes };
     await writeNewFileDurable(join(temp, OBJECT_FILES.seal), JSON.stringify(seal));

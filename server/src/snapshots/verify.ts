@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import * as l10n from '@vscode/l10n';
 import type { VerifySnapshotResult } from '../../../protocol/src';
 import { MANIFEST_FILE, parseManifestJson, type SnapshotManifest } from '../archive/manifest';
+import { restoreProblem } from '../archive/restorable';
 import { readSnapshotArchive } from '../archive/snapshotReader';
 import { BerthError, CancelledError, OperationFailedError } from '../errors';
 import type { OperationContext } from '../operation';
@@ -19,8 +20,9 @@ export class VerifyFailure extends OperationFailedError {}
 /**
  * Checks a stored snapshot completely: the seal binds the manifest and the data file by hash;
  * the manifest passes the same strict validation as an imported one; every entry of the data
- * matches its declaration (type, size, mode, owner, link target, SHA-256 of the content); the
- * ID recomputed from the content equals the stored ID. Records the outcome for the view.
+ * matches its declaration (type, size, mode, owner, link target, device, SHA-256 of the
+ * content); the ID recomputed from the content equals the stored ID; and nothing in it is what
+ * a restore refuses (restorable.ts). Records the outcome for the view.
  */
 export async function verifyObject(store: SnapshotStore, id: string, ctx: OperationContext): Promise<VerifySnapshotResult> {
   let result: VerifySnapshotResult;
@@ -92,5 +94,8 @@ async function checkObject(store: SnapshotStore, id: string, ctx: OperationConte
   if (read.compressedSha256 !== seal.dataSha256 || read.compressedBytes !== seal.dataBytes) {
     throw new VerifyFailure(l10n.t('data.tar.gz of snapshot {0} does not match its seal: bytes were changed outside any file content.', id.slice(0, 12)), { path: OBJECT_FILES.data });
   }
+  // Intact is not enough: verified means a restore would accept it (restorable.ts).
+  const unrestorable = restoreProblem(manifest);
+  if (unrestorable) throw new VerifyFailure(l10n.t('Snapshot {0} is intact but cannot be restored: {1}', id.slice(0, 12), unrestorable.message), { path: unrestorable.path });
   return { files: read.files, bytes: read.bytes };
 }

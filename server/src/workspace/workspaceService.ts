@@ -9,10 +9,10 @@ import type {
   WorkspaceApplyResult,
   WorkspaceExportResult,
   WorkspaceFileContentResult,
-  WorkspaceImportMode,
   WorkspaceImportResult,
   Workload,
 } from '../../../protocol/src';
+import type { ParsedParams, WorkspaceExportParams, WorkspaceImportParams } from '../../../protocol/src/params';
 import { crashPoint } from '../crash';
 import type { Engine } from '../engine/engine';
 import { BerthError, ConflictError, InvalidParamsError, NotFoundError, RejectedError } from '../errors';
@@ -40,12 +40,8 @@ import {
 } from './records';
 import { resolveRepoPath, validateBranchName, validateRevision } from './validate';
 
-export interface ExportRequest {
-  readonly workload: string;
-  readonly path?: string;
-  readonly defaultPath?: string;
-  readonly base?: string;
-}
+/** The params of berth/workspace/export (protocol/src/params/workspace.ts). */
+export type ExportRequest = ParsedParams<typeof WorkspaceExportParams>;
 
 /**
  * Where the patch goes. `file`: a path the user named (`-` is stdout), written through
@@ -60,16 +56,8 @@ export type ExportDestination =
   | { readonly kind: 'keep' }
   | { readonly kind: 'discard' };
 
-export interface ImportRequest {
-  readonly workload: string;
-  readonly dir: string;
-  readonly path?: string;
-  readonly defaultPath?: string;
-  readonly mode?: WorkspaceImportMode;
-  readonly branch?: string;
-  readonly from?: string;
-  readonly readOnly?: boolean;
-}
+/** The params of berth/workspace/import (protocol/src/params/workspace.ts). */
+export type ImportRequest = ParsedParams<typeof WorkspaceImportParams>;
 
 /**
  * Workspace export and import, shared by the RPC server and the CLI. Workspace operations on one

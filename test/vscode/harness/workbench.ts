@@ -189,3 +189,28 @@ export async function scrollToRow(page: Page, view: BerthView, row: Locator): Pr
   }
   throw new Error(`Scrolled the ${view} tree end to end without finding the row.`);
 }
+
+/**
+ * Runs `item` from `row`'s context menu until `done` holds. VS Code's menus act on their own
+ * mouse-up handling, so the item is hovered and Enter pressed. When a view refreshes between
+ * the right-click and Enter, VS Code's extension host can no longer resolve the row and runs the
+ * command without it; the command then asks for its object (`picker`): that attempt is dismissed
+ * and the menu used again, so what is tested stays the context menu.
+ */
+export async function runFromContextMenu(page: Page, row: Locator, item: string, picker: string, done: () => Promise<boolean>): Promise<void> {
+  const entry = page.locator('.context-view .action-menu-item', { hasText: item });
+  const ask = page.locator(`.quick-input-widget input[placeholder="${cssString(picker)}"]`);
+  await waitUntil(
+    `"${item}" from the context menu to take effect`,
+    async () => {
+      if (await done()) return true;
+      if (await ask.isVisible()) await page.keyboard.press('Escape');
+      if (!(await entry.isVisible())) await row.click({ button: 'right', timeout: 5000 });
+      await entry.hover({ timeout: 5000 });
+      await page.keyboard.press('Enter');
+      await waitUntil(`"${item}" to take effect`, done, (ok) => ok, 20_000).catch(() => false);
+      return done();
+    },
+    (ok) => ok,
+  );
+}

@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { RequestType } from 'vscode-jsonrpc';
 import type { Ctx } from '../../../client/src/ctx';
+import type { BerthApi } from '../../../client/src/extension';
 import type { ComposeProjectItem } from '../../../client/src/views/workloads/ComposeProjectItem';
 import type { WorkloadNode } from '../../../client/src/views/workloads/WorkloadsProvider';
 import type { WorkloadItem } from '../../../client/src/views/workloads/WorkloadItem';
@@ -11,12 +12,12 @@ import { EXTENSION_ID } from '../harness/paths';
 import { eventually } from './runner';
 
 /** Activates Berth (or takes the running activation) and waits for its backend. */
-export async function activateBerth(): Promise<Ctx> {
-  const extension = vscode.extensions.getExtension<Ctx>(EXTENSION_ID);
+export async function activateBerth(): Promise<BerthApi> {
+  const extension = vscode.extensions.getExtension<BerthApi>(EXTENSION_ID);
   assert.ok(extension, `${EXTENSION_ID} is loaded`);
-  const ctx = await extension.activate();
-  await eventually('the backend to be ready', () => ctx.backendState, (state) => state === 'ready');
-  return ctx;
+  const berth = await extension.activate();
+  await eventually('the backend to be ready', () => berth.ctx.backendState, (state) => state === 'ready');
+  return berth;
 }
 
 // The tree's nodes come from the extension's own bundle, so `instanceof` against classes bundled

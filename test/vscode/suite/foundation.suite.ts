@@ -12,7 +12,7 @@ import { eventually, type Suite } from './runner';
 
 export const suite: Suite = {
   title: 'foundation: backend process, Workloads provider, lifecycle commands, typed errors',
-  async prepare(ctx) {
+  async prepare({ ctx, views }) {
     const engine = docker();
     const name = uniqueName('bapi');
     const project = `${name}-proj`;
@@ -47,7 +47,7 @@ export const suite: Suite = {
           fn: async () => {
             const roots = await eventually(
               `${name} among the tree's roots`,
-              () => ctx.views().workloads.getChildren(),
+              () => views.workloads.getChildren(),
               (nodes) => nodes.some((n) => isWorkload(n, name)),
             );
             const item = roots.find((n) => isWorkload(n, name)) as WorkloadItem | undefined;
@@ -55,7 +55,7 @@ export const suite: Suite = {
             assert.equal(item?.contextValue, 'workload.running');
             const group = roots.find((n) => isProject(n, project));
             assert.ok(group, `project ${project} is a root`);
-            const children = await ctx.views().workloads.getChildren(group);
+            const children = await views.workloads.getChildren(group);
             assert.deepEqual(
               children.map((c) => (c.contextValue?.startsWith('workload.') ? (c as WorkloadItem).workload.name : c.contextValue)),
               [`${project}-web`],
@@ -65,10 +65,10 @@ export const suite: Suite = {
         {
           name: "a container's children are its mounts: the named volume and the read-only bind",
           fn: async () => {
-            const roots = await ctx.views().workloads.getChildren();
+            const roots = await views.workloads.getChildren();
             const item = roots.find((n) => isWorkload(n, mounted));
             assert.ok(item, `${mounted} is a root`);
-            const children = await ctx.views().workloads.getChildren(item);
+            const children = await views.workloads.getChildren(item);
             const byLabel = [...children].sort((a, b) => String(a.label).localeCompare(String(b.label)));
             assert.deepEqual(
               byLabel.map((c) => ({ label: c.label, context: c.contextValue })),

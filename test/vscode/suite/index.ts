@@ -12,14 +12,14 @@ export async function run(): Promise<void> {
     .filter((name) => name.endsWith('.suite.js') && (!only || name === `${only}.suite.js`))
     .sort();
   if (files.length === 0) throw new Error(`No suites in ${__dirname}${only ? ` named ${only}` : ''}`);
-  const ctx = await activateBerth();
+  const berth = await activateBerth();
   const failed: string[] = [];
   for (const file of files) {
     // Each suite is its own bundle, loaded at run time.
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { suite } = require(join(__dirname, file)) as { suite: Suite };
     try {
-      const { cases, after } = await suite.prepare(ctx);
+      const { cases, after } = await suite.prepare(berth);
       const failures = await runCases(suite.title, cases, after ? { after } : {});
       if (failures > 0) failed.push(`${suite.title} (${failures})`);
     } catch (error) {

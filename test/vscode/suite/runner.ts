@@ -1,13 +1,13 @@
 // A tiny sequential test runner for the extension host (mocha is not a dependency): runs each
 // case in order with a deadline and prints ✔/✖ lines (they reach the test log through the
 // "[Extension Host]" console forwarding).
-import type { Ctx } from '../../../client/src/ctx';
+import type { BerthApi } from '../../../client/src/extension';
 
 /** One feature's cases; a file `<feature>.suite.ts` exports it as `suite`. */
 export interface Suite {
   readonly title: string;
   /** Creates what the cases need; `after` removes it, also when cases failed. */
-  prepare(ctx: Ctx): Promise<{ readonly cases: readonly Case[]; readonly after?: () => Promise<void> }>;
+  prepare(berth: BerthApi): Promise<{ readonly cases: readonly Case[]; readonly after?: () => Promise<void> }>;
 }
 
 export interface Case {

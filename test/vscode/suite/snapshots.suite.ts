@@ -32,7 +32,7 @@ function isGroup(node: SnapshotNode, key: string): node is WorkloadGroupItem {
 
 export const suite: Suite = {
   title: 'snapshots: commands, the Snapshots view, progress and cancel',
-  async prepare(ctx) {
+  async prepare({ ctx, views }) {
     const engine = docker();
     const name = uniqueName('bsnap');
     const volume = `${name}-vol`;
@@ -44,9 +44,9 @@ export const suite: Suite = {
     await createTestContainer({ name: big, binds: [`${bigVolume}:/data`], cmd: ['sh', '-c', 'head -c 209715200 /dev/urandom > /data/big && touch /tmp/ready; trap "exit 0" TERM; while true; do sleep 1; done'] });
     const key = `container:${name}`;
     const items = async (): Promise<SnapshotItem[]> => {
-      const roots = await ctx.views().snapshots.getChildren();
+      const roots = await views.snapshots.getChildren();
       const group = roots.find((n) => isGroup(n, key));
-      return group ? ((await ctx.views().snapshots.getChildren(group)) as SnapshotItem[]) : [];
+      return group ? ((await views.snapshots.getChildren(group)) as SnapshotItem[]) : [];
     };
     const ready = async (container: string) => {
       const exec = await engine.getContainer(container).exec({ Cmd: ['test', '-e', '/tmp/ready'], AttachStdout: true });
@@ -117,11 +117,11 @@ export const suite: Suite = {
             const file = join(stateDir, 'snapshots', 'records', keyDigest(key), `${item.snapshot.recordId}.${item.snapshot.id}.json`);
             assert.ok(existsSync(file), file);
             writeFileSync(file, '{garbage');
-            ctx.views().snapshots.refresh();
+            views.snapshots.refresh();
             const rows = async (): Promise<SnapshotNode[]> => {
-              const roots = await ctx.views().snapshots.getChildren();
+              const roots = await views.snapshots.getChildren();
               const attention = roots.find((n) => n.contextValue === 'snapshotAttention');
-              return attention ? ctx.views().snapshots.getChildren(attention) : [];
+              return attention ? views.snapshots.getChildren(attention) : [];
             };
             const found = await eventually('the Needs attention group with the orphan and the set-aside record', rows, (list) => list.length === 2);
             const orphan = found.find((n) => n.contextValue === 'snapshotOrphan');
@@ -132,7 +132,7 @@ export const suite: Suite = {
             const adopted = await vscode.commands.executeCommand<SnapshotInfo>('berth.snapshots.adopt', orphan);
             assert.equal(adopted?.id, item.snapshot.id);
             assert.equal(adopted?.origin, 'adopted');
-            ctx.views().snapshots.refresh();
+            views.snapshots.refresh();
             await eventually('the snapshot back in the view, nothing needing attention', async () => [(await items()).length, (await rows()).length], ([n, a]) => n === 1 && a === 0);
           },
         },

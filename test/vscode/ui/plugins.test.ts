@@ -11,7 +11,7 @@ import { after, before, describe, it } from 'node:test';
 import { cleanupTestObjects, createTestContainer, uniqueName } from '../../fixtures/docker';
 import { containerTree, folderTree, subtree, withoutMarker, writePlugin } from '../../fixtures/plugins';
 import { startSession, type VsCodeSession } from '../harness/session';
-import { expandRow, filterView, openBerthContainer, rowDescription, rowIcon, runCommand, treeRow, UI_TIMEOUT_MS, viewPane, waitUntil } from '../harness/workbench';
+import { expandRow, filterView, openBerthContainer, rowDescription, rowIcon, runCommand, runFromContextMenu, treeRow, UI_TIMEOUT_MS, viewPane, waitUntil } from '../harness/workbench';
 
 describe('Plugins view in VS Code', () => {
   const prefix = uniqueName('bplug');
@@ -111,13 +111,8 @@ describe('Plugins view in VS Code', () => {
     await waitUntil(`${plugin} at 2.0.0`, async () => (await row.getAttribute('aria-label', { timeout: 5000 })) ?? '', (label) => label === `${plugin}, complete, 2.0.0`);
     assert.equal(await rowDescription(row), '2.0.0 · previous: 1.0.0');
 
-    await row.click({ button: 'right' });
-    const item = page.locator('.context-view .monaco-menu .action-item').filter({ hasText: 'Roll Back to Previous' }).first();
-    await item.waitFor({ state: 'visible', timeout: UI_TIMEOUT_MS });
-    await session!.screenshot('plugins-context-menu');
-    await item.click();
-
-    await waitUntil(`${plugin} rolled back to 1.0.0`, async () => (await row.getAttribute('aria-label', { timeout: 5000 })) ?? '', (label) => label === `${plugin}, complete, 1.0.0`).catch(async (error: unknown) => {
+    const label = async () => (await row.getAttribute('aria-label', { timeout: 5000 })) ?? '';
+    await runFromContextMenu(page, row, 'Roll Back to Previous', 'Select a plugin', async () => (await label()) === `${plugin}, complete, 1.0.0`).catch(async (error: unknown) => {
       await session!.screenshot('plugins-rollback-failed');
       throw error;
     });

@@ -30,7 +30,7 @@ describe('Workspace export in VS Code', () => {
     // one time in twenty, so the NUL is put there on purpose.
     base = makeRepo(repo, { 'README.md': '# demo\n', 'src/app.txt': 'one\ntwo\nthree\n', 'old.txt': 'bye\n', 'logo.bin': Buffer.concat([Buffer.from([0]), randomBytes(511)]) });
     // The import is done in-process: this test is about the export's UI.
-    await new Backend({ stateDir }, { ...process.env, BERTH_STATE_DIR: stateDir }).workspace.import({ workload: name, dir: repo }, detachedContext());
+    await new Backend({ settings: { stateDir }, env: { ...process.env, BERTH_STATE_DIR: stateDir } }).workspace.import({ workload: name, dir: repo }, detachedContext());
     await execIn(container, ['sh', '-c', 'cd /workspace && sed -i s/two/TWO/ src/app.txt && echo hello > "new file.txt" && rm old.txt && head -c 256 /dev/urandom >> logo.bin']);
     session = await startSession();
     await openBerthContainer(session.page);

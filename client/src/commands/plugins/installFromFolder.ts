@@ -2,8 +2,9 @@ import { basename } from 'node:path';
 import * as vscode from 'vscode';
 import { InstallPluginRequest, type InstallPluginResult, type Workload } from '../../../../protocol/src';
 import type { Ctx } from '../../ctx';
+import { pickFolder } from '../../dialogs';
 import { pluginWorkloadArgument } from './pickPlugin';
-import { runPluginOperation } from './runPluginOperation';
+import { pluginOperation } from './pluginOperation';
 
 const NAME = /^[A-Za-z0-9._-]+$/;
 
@@ -18,7 +19,11 @@ export function pluginNameProblem(name: string): string | undefined {
 
 /** Installs (or reinstalls) a plugin from a local folder into a running workload. */
 export async function installPlugin(ctx: Ctx, workload: Workload, folder: string, name: string): Promise<InstallPluginResult | undefined> {
-  const result = await runPluginOperation(ctx, InstallPluginRequest.type, { workload: workload.id, folder, name }, vscode.l10n.t('Installing {0} into {1}…', name, workload.name));
+  const result = await ctx.runOperation(
+    InstallPluginRequest.type,
+    { workload: workload.id, folder, name },
+    pluginOperation<InstallPluginResult>(workload, vscode.l10n.t('Installing {0} into {1}…', name, workload.name), (r) => `stamp ${r.stamp}${r.version ? `, version ${r.version}` : ''}${r.previous ? `, previous kept as ${r.previous}` : ''}`),
+  );
   if (result) {
     void vscode.window.showInformationMessage(
       result.previous
@@ -40,14 +45,7 @@ export function installFromFolder(ctx: Ctx) {
     if (!workload) return undefined;
     let folder = typeof folderArg === 'string' ? folderArg : undefined;
     if (!folder) {
-      const picked = await vscode.window.showOpenDialog({
-        canSelectFolders: true,
-        canSelectFiles: false,
-        canSelectMany: false,
-        openLabel: vscode.l10n.t('Install Plugin'),
-        title: vscode.l10n.t('Install a plugin into {0}', workload.name),
-      });
-      folder = picked?.[0]?.fsPath;
+      folder = (await pickFolder(vscode.l10n.t('Install a plugin into {0}', workload.name), vscode.l10n.t('Install Plugin')))?.fsPath;
     }
     if (!folder) return undefined;
     let name = typeof nameArg === 'string' ? nameArg : undefined;

@@ -1,5 +1,5 @@
 import type { Ctx } from '../../ctx';
 
 export function refreshPlugins(ctx: Ctx) {
-  return (): void => ctx.views().plugins.refresh();
+  return (): void => ctx.hub.refresh(['plugins'], 'manual');
 }

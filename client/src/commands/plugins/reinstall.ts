@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import * as vscode from 'vscode';
 import type { InstallPluginResult } from '../../../../protocol/src';
 import type { Ctx } from '../../ctx';
+import { pickFolder } from '../../dialogs';
 import { installPlugin } from './installFromFolder';
 import { pluginArgument } from './pickPlugin';
 
@@ -12,14 +13,7 @@ export function reinstallPlugin(ctx: Ctx) {
     if (!target) return undefined;
     let folder = target.plugin.source && existsSync(target.plugin.source) ? target.plugin.source : undefined;
     if (!folder) {
-      const picked = await vscode.window.showOpenDialog({
-        canSelectFolders: true,
-        canSelectFiles: false,
-        canSelectMany: false,
-        openLabel: vscode.l10n.t('Reinstall'),
-        title: vscode.l10n.t('The folder {0} was installed from is not known here; pick it', target.plugin.name),
-      });
-      folder = picked?.[0]?.fsPath;
+      folder = (await pickFolder(vscode.l10n.t('The folder {0} was installed from is not known here; pick it', target.plugin.name), vscode.l10n.t('Reinstall')))?.fsPath;
     }
     if (!folder) return undefined;
     return installPlugin(ctx, target.group.workload, folder, target.plugin.name);

@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import { RemovePluginRequest, type RemovePluginResult } from '../../../../protocol/src';
 import type { Ctx } from '../../ctx';
 import { pluginArgument } from './pickPlugin';
-import { runPluginOperation } from './runPluginOperation';
+import { pluginOperation } from './pluginOperation';
 
 /** "Remove": after a modal confirmation, removes the plugin and its previous versions. */
 export function removePlugin(ctx: Ctx) {
@@ -22,7 +22,11 @@ export function removePlugin(ctx: Ctx) {
       remove,
     );
     if (answer !== remove) return undefined;
-    const result = await runPluginOperation(ctx, RemovePluginRequest.type, { workload: group.workload.id, name: plugin.name }, vscode.l10n.t('Removing {0} from {1}…', plugin.name, group.workload.name));
+    const result = await ctx.runOperation(
+      RemovePluginRequest.type,
+      { workload: group.workload.id, name: plugin.name },
+      pluginOperation(group.workload, vscode.l10n.t('Removing {0} from {1}…', plugin.name, group.workload.name)),
+    );
     if (result) void vscode.window.showInformationMessage(vscode.l10n.t('Removed {0} from {1}.', result.name, result.workload));
     return result;
   };

@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { RecoveryDidRunNotification, StartupRecoveryRequest, type RecoveryReport } from '../../../../protocol/src';
+import { StartupRecoveryRequest, type RecoveryReport } from '../../../../protocol/src';
 import type { Ctx } from '../../ctx';
 import { describeRecovery } from './recoveryReport';
 
@@ -10,19 +10,17 @@ import { describeRecovery } from './recoveryReport';
  */
 export class RecoveryNotifier implements vscode.Disposable {
   private readonly subscriptions: vscode.Disposable[] = [];
-  private notification: vscode.Disposable | undefined;
 
   constructor(private readonly ctx: Ctx) {
-    this.subscriptions.push(ctx.onDidChangeBackendState((state) => void this.onState(state)));
+    this.subscriptions.push(
+      ctx.hub.onRecoveryDidRun((report) => this.show(report)),
+      ctx.onDidChangeBackendState((state) => void this.onState(state)),
+    );
     if (ctx.backendState === 'ready') void this.onState('ready');
   }
 
   private async onState(state: string): Promise<void> {
-    this.notification?.dispose();
-    this.notification = undefined;
-    const client = this.ctx.languageClient();
-    if (state !== 'ready' || !client) return;
-    this.notification = client.onNotification(RecoveryDidRunNotification.type, (report) => this.show(report));
+    if (state !== 'ready') return;
     try {
       const { report } = await this.ctx.request(StartupRecoveryRequest.type, undefined);
       if (report) this.show(report);
@@ -40,12 +38,10 @@ export class RecoveryNotifier implements vscode.Disposable {
     void vscode.window.showInformationMessage(vscode.l10n.t('Berth recovered after a crash: {0}', text), log).then((choice) => {
       if (choice === log) this.ctx.log.show();
     });
-    this.ctx.views().snapshots.refresh();
-    this.ctx.views().workloads.refresh();
+    this.ctx.hub.refresh(['snapshots', 'workloads'], 'recovery');
   }
 
   dispose(): void {
-    this.notification?.dispose();
     for (const s of this.subscriptions) s.dispose();
   }
 }

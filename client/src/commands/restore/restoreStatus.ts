@@ -1,12 +1,14 @@
 import * as vscode from 'vscode';
-import type { Ctx } from '../../ctx';
+import type { Log } from '../../log';
+import type { ProgressDisplay } from '../../operations/progress';
+import type { RunningOperation } from '../../operations/runner';
 
 /**
- * One running restore in the status bar: its phase and percentage, and a click that opens the
- * details (the step log) with a Cancel action while cancel is still honoured. The item passes
- * itself to the details command, so no state lives outside it.
+ * One running restore in the status bar (its operation's progress display): its phase and
+ * percentage, and a click that opens the details (the step log) with a Cancel action while cancel
+ * is still honoured. The item passes itself to the details command, so no state lives outside it.
  */
-export class RestoreStatus implements vscode.Disposable {
+export class RestoreStatus implements ProgressDisplay {
   private readonly item: vscode.StatusBarItem;
   private readonly steps: string[] = [];
   private message = '';
@@ -14,25 +16,25 @@ export class RestoreStatus implements vscode.Disposable {
   private finished = false;
 
   constructor(
-    private readonly ctx: Ctx,
+    private readonly log: Log,
     readonly workloadName: string,
     readonly snapshotName: string,
-    private readonly cancellation: vscode.CancellationTokenSource,
+    private readonly operation: RunningOperation,
   ) {
     this.item = vscode.window.createStatusBarItem('berth.restore', vscode.StatusBarAlignment.Left, -1);
     this.item.name = vscode.l10n.t('Berth Restore');
     this.item.command = { command: 'berth.restore.showDetails', title: vscode.l10n.t('Show Restore Details'), arguments: [this] };
-    this.update(vscode.l10n.t('Restoring {0}: starting', workloadName), 0);
+    this.report(vscode.l10n.t('Restoring {0}: starting', workloadName), 0);
     this.item.show();
   }
 
-  update(message: string, percentage?: number): void {
+  report(message: string, percentage?: number): void {
     if (percentage !== undefined) this.percentage = Math.max(0, Math.min(100, Math.round(percentage)));
     if (message && message !== this.message) {
       this.message = message;
       const line = `${new Date().toLocaleTimeString()} ${this.percentage === undefined ? '' : `${this.percentage}% `}${message}`;
       this.steps.push(line);
-      this.ctx.log.info(`[restore] ${line}`);
+      this.log.info(`[restore] ${line}`);
     }
     const pct = this.percentage === undefined ? '' : ` ${this.percentage}%`;
     this.item.text = `$(sync~spin) ${this.message}${pct}`;
@@ -57,7 +59,7 @@ export class RestoreStatus implements vscode.Disposable {
   }
 
   cancel(): void {
-    this.cancellation.cancel();
+    this.operation.cancel();
   }
 
   dispose(): void {

@@ -24,7 +24,7 @@ export function showRestoreDetails(ctx: Ctx) {
     );
     if (choice === cancel && arg.running) {
       arg.cancel();
-      arg.update(vscode.l10n.t('Restoring {0}: cancel requested', arg.workloadName));
+      arg.report(vscode.l10n.t('Restoring {0}: cancel requested', arg.workloadName));
     }
   };
 }

@@ -2,7 +2,6 @@ import * as vscode from 'vscode';
 import { AdoptSnapshotRequest, ListSnapshotsRequest, type SnapshotInfo } from '../../../../protocol/src';
 import type { Ctx } from '../../ctx';
 import { OrphanItem, QuarantinedItem } from '../../views/snapshots/AttentionItems';
-import { guarded } from './guarded';
 import { snapshotName } from './snapshotArgument';
 
 /**
@@ -11,7 +10,7 @@ import { snapshotName } from './snapshotArgument';
  * object's own manifest.
  */
 export function adoptSnapshot(ctx: Ctx) {
-  return guarded(ctx, async (arg?: unknown): Promise<SnapshotInfo | undefined> => {
+  return async (arg?: unknown): Promise<SnapshotInfo | undefined> => {
     let id: string | undefined;
     if (arg instanceof OrphanItem) id = arg.orphan.id;
     else if (arg instanceof QuarantinedItem) id = arg.record.contentId;
@@ -33,8 +32,10 @@ export function adoptSnapshot(ctx: Ctx) {
       id = picked?.id;
     }
     if (!id) return undefined;
-    const { snapshot } = await ctx.request(AdoptSnapshotRequest.type, { id });
+    const adopted = await ctx.runOperation(AdoptSnapshotRequest.type, { id }, { title: vscode.l10n.t('Adopting snapshot data {0}', id.slice(0, 12)), progress: 'none', cancellable: false, made: (r) => `snapshot ${r.snapshot.recordId} of ${r.snapshot.workload.key}` });
+    if (!adopted) return undefined;
+    const { snapshot } = adopted;
     void vscode.window.showInformationMessage(vscode.l10n.t('Adopted snapshot {0} of {1}: it has a record again (pinned).', snapshotName(snapshot), snapshot.workload.label));
     return snapshot;
-  });
+  };
 }

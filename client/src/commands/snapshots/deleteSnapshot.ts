@@ -2,12 +2,11 @@ import * as vscode from 'vscode';
 import { DeleteSnapshotRequest, type DeleteSnapshotResult } from '../../../../protocol/src';
 import type { Ctx } from '../../ctx';
 import { formatBytes } from '../../views/workloads/MountItem';
-import { guarded } from './guarded';
-import { snapshotArgument, snapshotName } from './snapshotArgument';
+import { snapshotArgument, snapshotName, snapshotWorkload } from './snapshotArgument';
 
 /** Deletes one snapshot record after a modal confirmation; its data goes when no record needs it. */
 export function deleteSnapshot(ctx: Ctx) {
-  return guarded(ctx, async (arg?: unknown): Promise<DeleteSnapshotResult | undefined> => {
+  return async (arg?: unknown): Promise<DeleteSnapshotResult | undefined> => {
     const snapshot = await snapshotArgument(ctx, arg);
     if (!snapshot) return undefined;
     const remove = vscode.l10n.t('Delete');
@@ -20,8 +19,13 @@ export function deleteSnapshot(ctx: Ctx) {
       remove,
     );
     if (choice !== remove) return undefined;
-    const result = await ctx.request(DeleteSnapshotRequest.type, { id: snapshot.recordId, workload: snapshot.workload.key });
+    const result = await ctx.runOperation(
+      DeleteSnapshotRequest.type,
+      { id: snapshot.recordId, workload: snapshot.workload.key },
+      { title: vscode.l10n.t('Deleting snapshot {0}', snapshotName(snapshot)), workload: snapshotWorkload(snapshot), progress: 'none', cancellable: false },
+    );
+    if (!result) return undefined;
     vscode.window.setStatusBarMessage(vscode.l10n.t('Deleted snapshot {0}', snapshotName(snapshot)), 3000);
     return result;
-  });
+  };
 }

@@ -1,15 +1,21 @@
+import * as vscode from 'vscode';
 import { PinSnapshotRequest, type SnapshotInfo } from '../../../../protocol/src';
 import type { Ctx } from '../../ctx';
-import { guarded } from './guarded';
-import { snapshotArgument } from './snapshotArgument';
+import { snapshotArgument, snapshotName, snapshotWorkload } from './snapshotArgument';
 
 function setPinned(pinned: boolean) {
   return (ctx: Ctx) =>
-    guarded(ctx, async (arg?: unknown): Promise<readonly SnapshotInfo[] | undefined> => {
+    async (arg?: unknown): Promise<readonly SnapshotInfo[] | undefined> => {
       const snapshot = await snapshotArgument(ctx, arg);
       if (!snapshot) return undefined;
-      return (await ctx.request(PinSnapshotRequest.type, { id: snapshot.recordId, workload: snapshot.workload.key, pinned })).snapshots;
-    });
+      const title = pinned ? vscode.l10n.t('Pinning snapshot {0}', snapshotName(snapshot)) : vscode.l10n.t('Unpinning snapshot {0}', snapshotName(snapshot));
+      const result = await ctx.runOperation(
+        PinSnapshotRequest.type,
+        { id: snapshot.recordId, workload: snapshot.workload.key, pinned },
+        { title, workload: snapshotWorkload(snapshot), progress: 'none', cancellable: false },
+      );
+      return result?.snapshots;
+    };
 }
 
 /** Pinned snapshots are kept by retention whatever their age. */

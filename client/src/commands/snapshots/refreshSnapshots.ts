@@ -1,5 +1,5 @@
 import type { Ctx } from '../../ctx';
 
 export function refreshSnapshots(ctx: Ctx) {
-  return (): void => ctx.views().snapshots.refresh();
+  return (): void => ctx.hub.refresh(['snapshots'], 'manual');
 }

@@ -1,27 +1,23 @@
-import { randomUUID } from 'node:crypto';
 import * as vscode from 'vscode';
-import { WorkDoneProgress, type WorkDoneProgressBegin, type WorkDoneProgressEnd, type WorkDoneProgressReport } from 'vscode-languageclient/node';
 import {
-  ErrorCodes,
   ListSnapshotsRequest,
   ListWorkloadsRequest,
   RestorePreviewRequest,
   RestoreSnapshotRequest,
   type RestorePreviewResult,
-  type RestoreSnapshotParams,
   type RestoreSnapshotResult,
   type SnapshotInfo,
   type Workload,
 } from '../../../../protocol/src';
 import type { Ctx } from '../../ctx';
+import type { Views } from '../../views';
 import { SnapshotItem } from '../../views/snapshots/SnapshotItem';
 import { ageOf } from '../../views/snapshots/format';
 import { WorkloadItem } from '../../views/workloads/WorkloadItem';
 import { formatBytes } from '../../views/workloads/MountItem';
 import { RestoreStatus } from '../restore/restoreStatus';
-import { showOperationError } from '../showOperationError';
-import { workloadArgument } from '../workloads/pickWorkload';
-import { snapshotName } from './snapshotArgument';
+import { operationWorkload, workloadArgument } from '../workloads/pickWorkload';
+import { chooseSnapshot, hasSnapshotData, snapshotName } from './snapshotArgument';
 
 export interface RestoreOptions {
   /** Scripts only: the user already confirmed elsewhere (the backend still checks `confirm`). */
@@ -35,26 +31,15 @@ export interface RestoreOptions {
  * workload is busy in the tree and a status-bar item shows the phase; at the end a notification
  * gives the result and leads to the safety snapshot.
  */
-export function restoreSnapshot(ctx: Ctx) {
+export function restoreSnapshot(ctx: Ctx, views: Views) {
   return async (arg?: unknown, second?: unknown, third?: unknown): Promise<RestoreSnapshotResult | undefined> => {
-    let target: { workload: Workload; snapshot: SnapshotInfo } | undefined;
-    try {
-      target = await chooseTarget(ctx, arg, second);
-    } catch (error) {
-      showOperationError(ctx, error);
-      return undefined;
-    }
+    const target = await chooseTarget(ctx, arg, second);
     if (!target) return undefined;
     const { workload, snapshot } = target;
     const options = (typeof third === 'object' && third !== null ? third : typeof second === 'object' && second !== null && !Array.isArray(second) ? second : {}) as RestoreOptions;
-    try {
-      const preview = await ctx.request(RestorePreviewRequest.type, { workload: workload.id, snapshot: snapshot.id });
-      if (options.confirmed !== true && !(await confirm(preview, snapshot))) return undefined;
-    } catch (error) {
-      showOperationError(ctx, error);
-      return undefined;
-    }
-    return run(ctx, workload, snapshot);
+    const preview = await ctx.request(RestorePreviewRequest.type, { workload: workload.id, snapshot: snapshot.id });
+    if (options.confirmed !== true && !(await confirm(preview, snapshot))) return undefined;
+    return run(ctx, views, workload, snapshot);
   };
 }
 
@@ -69,28 +54,16 @@ async function chooseTarget(ctx: Ctx, arg: unknown, second: unknown): Promise<{ 
     }
     return { workload, snapshot };
   }
-  const workload = arg instanceof WorkloadItem ? arg.workload : await workloadArgument(ctx, arg, (w) => w.mounts.some((m) => (m.type === 'volume' && !m.anonymous) || m.type === 'bind'));
+  const workload = arg instanceof WorkloadItem ? arg.workload : await workloadArgument(ctx, arg, hasSnapshotData);
   if (!workload) return undefined;
   const { snapshots } = await ctx.request(ListSnapshotsRequest.type, { workload: workload.identity.key });
-  if (typeof second === 'string') {
-    const found = snapshots.find((s) => s.recordId === second) ?? snapshots.find((s) => s.label === second || s.id === second || (second.length >= 8 && s.id.startsWith(second)));
-    if (!found) void vscode.window.showErrorMessage(vscode.l10n.t('{0} has no snapshot {1}.', workload.name, second));
-    return found ? { workload, snapshot: found } : undefined;
-  }
-  if (snapshots.length === 0) {
-    void vscode.window.showInformationMessage(vscode.l10n.t('{0} has no snapshots yet.', workload.name));
-    return undefined;
-  }
-  const picked = await vscode.window.showQuickPick(
-    snapshots.map((s) => ({
-      label: s.label || s.id.slice(0, 12),
-      description: `${s.recordId} · ${ageOf(s.capturedAt)} · ${formatBytes(s.bytes)}`,
-      detail: s.volumes.map((v) => v.target).join(', '),
-      snapshot: s,
-    })),
-    { placeHolder: vscode.l10n.t('Select the snapshot to restore into {0}', workload.name) },
-  );
-  return picked ? { workload, snapshot: picked.snapshot } : undefined;
+  const snapshot = await chooseSnapshot(snapshots, second, {
+    notFound: (ref) => vscode.l10n.t('{0} has no snapshot {1}.', workload.name, ref),
+    none: vscode.l10n.t('{0} has no snapshots yet.', workload.name),
+    placeHolder: vscode.l10n.t('Select the snapshot to restore into {0}', workload.name),
+    describe: (s) => ({ description: `${s.recordId} · ${ageOf(s.capturedAt)} · ${formatBytes(s.bytes)}`, detail: s.volumes.map((v) => v.target).join(', ') }),
+  });
+  return snapshot ? { workload, snapshot } : undefined;
 }
 
 async function confirm(preview: RestorePreviewResult, snapshot: SnapshotInfo): Promise<boolean> {
@@ -114,58 +87,36 @@ async function confirm(preview: RestorePreviewResult, snapshot: SnapshotInfo): P
   return choice === restore;
 }
 
-async function run(ctx: Ctx, workload: Workload, snapshot: SnapshotInfo): Promise<RestoreSnapshotResult | undefined> {
-  const cancellation = new vscode.CancellationTokenSource();
-  const status = new RestoreStatus(ctx, workload.name, snapshotName(snapshot), cancellation);
-  const workDoneToken = `berth-restore-${randomUUID()}`;
-  const views = ctx.views();
-  let announcedBusy = false;
-  const subscription = ctx.languageClient()?.onProgress(WorkDoneProgress.type, workDoneToken, (value: WorkDoneProgressBegin | WorkDoneProgressReport | WorkDoneProgressEnd) => {
-    if (value.kind === 'end') return;
-    status.update(value.message ?? '', value.percentage);
-    // The first report comes after the backend took the workload's lock, so the Plugins view
-    // (which reads the lock holder) now shows the workload busy too.
-    if (!announcedBusy) {
-      announcedBusy = true;
-      views.plugins.refresh();
-    }
-  });
-  views.workloads.busy.set(workload.id, 'restore');
-  views.snapshots.busy.set(workload.identity.key, 'restore');
-  views.workloads.refresh();
-  views.snapshots.refresh();
-  try {
-    const params: RestoreSnapshotParams = { workload: workload.id, snapshot: snapshot.id, confirm: snapshot.id, workDoneToken };
-    const result = await ctx.request(RestoreSnapshotRequest.type, params, cancellation.token);
-    announce(ctx, result, snapshot, status);
-    return result;
-  } catch (error) {
-    if ((error as { code?: unknown }).code === ErrorCodes.Cancelled) {
-      // The user asked for it (the status item's Cancel): say that everything was put back.
-      const message = error instanceof Error && error.message ? error.message : vscode.l10n.t('The restore of {0} was cancelled; nothing was changed.', workload.name);
-      ctx.log.info(`[restore] ${message}`);
-      void vscode.window.showInformationMessage(message);
-    } else {
-      showOperationError(ctx, error);
-    }
-    return undefined;
-  } finally {
-    subscription?.dispose();
-    status.dispose();
-    cancellation.dispose();
-    views.workloads.busy.delete(workload.id);
-    views.snapshots.busy.delete(workload.identity.key);
-    views.workloads.refresh();
-    views.snapshots.refresh();
-    views.plugins.refresh();
-  }
+/**
+ * The restore itself. Its progress shows in a status-bar item of its own rather than a
+ * notification (a restore runs long, and its details stay at hand), whose Cancel (in the
+ * details) is honoured until the point of no return.
+ */
+async function run(ctx: Ctx, views: Views, workload: Workload, snapshot: SnapshotInfo): Promise<RestoreSnapshotResult | undefined> {
+  let status: RestoreStatus | undefined;
+  const result = await ctx.runOperation(
+    RestoreSnapshotRequest.type,
+    { workload: workload.id, snapshot: snapshot.id, confirm: snapshot.id },
+    {
+      title: vscode.l10n.t('Restoring {0} from snapshot {1}', workload.name, snapshotName(snapshot)),
+      workload: operationWorkload(workload),
+      busy: 'restore',
+      progress: (operation) => (status = new RestoreStatus(ctx.log, workload.name, snapshotName(snapshot), operation)),
+      // The backend's message says that everything was put back.
+      cancelled: (message) => message || vscode.l10n.t('The restore of {0} was cancelled; nothing was changed.', workload.name),
+      made: (r) => (r.safetySnapshot ? `safety snapshot ${r.safetySnapshot.slice(0, 12)} (pre-restore)` : r.safetyPending ? `safety copy pending: ${r.safetyPending}` : undefined),
+    },
+  );
+  if (result && status) announce(ctx, views, result, snapshot, status);
+  return result;
 }
 
-function announce(ctx: Ctx, result: RestoreSnapshotResult, snapshot: SnapshotInfo, status: RestoreStatus): void {
+function announce(ctx: Ctx, views: Views, result: RestoreSnapshotResult, snapshot: SnapshotInfo, status: RestoreStatus): void {
   const name = result.workload.name;
   const parts = [vscode.l10n.t('Restored {0} from snapshot {1} (downtime {2} s).', name, snapshotName(snapshot), (result.downtimeMs / 1000).toFixed(1))];
   if (result.safetySnapshot) parts.push(vscode.l10n.t('The replaced data is kept as snapshot {0} (pre-restore).', result.safetySnapshot.slice(0, 12)));
   if (result.safetyPending) parts.push(vscode.l10n.t('The safety copy is not stored yet ({0}); the old data is kept on the engine host until recovery stores it.', result.safetyPending));
+  if (result.keptAsides?.length) parts.push(vscode.l10n.t('Replaced data that the pre-restore snapshot cannot hold was kept on the engine host at {0} (see the log for why).', result.keptAsides.map((k) => k.path).join(', ')));
   if (result.cancelRefused) parts.push(result.cancelRefused);
   for (const w of result.warnings) ctx.log.warn(w);
   const showSafety = vscode.l10n.t('Show Safety Snapshot');
@@ -173,7 +124,7 @@ function announce(ctx: Ctx, result: RestoreSnapshotResult, snapshot: SnapshotInf
   const buttons = result.safetySnapshot ? [showSafety, details] : [details];
   const show = result.warnings.length > 0 || result.safetyPending ? vscode.window.showWarningMessage : vscode.window.showInformationMessage;
   void show(parts.join(' '), ...buttons).then(async (choice) => {
-    if (choice === showSafety && result.safetySnapshot) await revealSnapshot(ctx, result.safetySnapshot, result.workload.identity.key);
+    if (choice === showSafety && result.safetySnapshot) await revealSnapshot(ctx, views, result.safetySnapshot, result.workload.identity.key);
     if (choice === details) {
       ctx.log.info(`[restore] ${status.details().join('\n[restore] ')}`);
       ctx.log.show();
@@ -185,10 +136,9 @@ function announce(ctx: Ctx, result: RestoreSnapshotResult, snapshot: SnapshotInf
  * Focuses the Snapshots view on a restore's safety copy: the newest pre-restore record of this
  * content of this workload (other records may share the content; they are not it).
  */
-export async function revealSnapshot(ctx: Ctx, id: string, workloadKey: string): Promise<void> {
+export async function revealSnapshot(ctx: Ctx, views: Views, id: string, workloadKey: string): Promise<void> {
   const { snapshots } = await ctx.request(ListSnapshotsRequest.type, { workload: workloadKey });
   const info = snapshots.find((s) => s.id === id && s.restoreId !== undefined) ?? snapshots.find((s) => s.id === id);
-  const views = ctx.views();
   views.snapshots.refresh();
   await vscode.commands.executeCommand('berth.snapshots.focus');
   if (info) await views.snapshotsView.reveal(new SnapshotItem(info), { select: true, focus: true, expand: true });

@@ -2,9 +2,8 @@ import * as vscode from 'vscode';
 import { CreateSnapshotRequest, QUIESCE_MODES, type CreateSnapshotResult, type QuiesceMode } from '../../../../protocol/src';
 import type { Ctx } from '../../ctx';
 import { WorkloadGroupItem } from '../../views/snapshots/WorkloadGroupItem';
-import { guarded } from './guarded';
 import { workloadArgument } from '../workloads/pickWorkload';
-import { requestWithProgress } from './requestProgress';
+import { hasSnapshotData } from './snapshotArgument';
 
 export interface TakeSnapshotOptions {
   /** Skips the label prompt (scripts and tests). */
@@ -16,24 +15,22 @@ export interface TakeSnapshotOptions {
  * `berth.snapshots.quiesce`, `berth.snapshots.keep` and `berth.snapshots.keepPerWorkload`.
  */
 export function takeSnapshot(ctx: Ctx) {
-  return guarded(ctx, async (arg?: unknown, second?: unknown): Promise<CreateSnapshotResult | undefined> => {
+  return async (arg?: unknown, second?: unknown): Promise<CreateSnapshotResult | undefined> => {
     // From a tree's context menu the second argument is the selection; only scripts pass options.
     const options = second && typeof second === 'object' && !Array.isArray(second) ? (second as TakeSnapshotOptions) : undefined;
     let ref: string;
     let name: string;
     let key: string;
-    let busyId: string | undefined;
     if (arg instanceof WorkloadGroupItem) {
       ref = arg.identity.key;
       key = arg.identity.key;
       name = arg.identity.label;
     } else {
-      const workload = await workloadArgument(ctx, arg, (w) => w.mounts.some((m) => (m.type === 'volume' && !m.anonymous) || m.type === 'bind'));
+      const workload = await workloadArgument(ctx, arg, hasSnapshotData);
       if (!workload) return undefined;
       ref = workload.id;
       key = workload.identity.key;
       name = workload.name;
-      busyId = workload.id;
     }
     const label =
       (typeof options?.label === 'string' ? options.label : undefined) ??
@@ -49,36 +46,25 @@ export function takeSnapshot(ctx: Ctx) {
     const quiesce: QuiesceMode = (QUIESCE_MODES as readonly string[]).includes(quiesceSetting) ? (quiesceSetting as QuiesceMode) : 'pause';
     const perWorkload = config.get<Record<string, unknown>>('keepPerWorkload', {});
     const keepValue = [perWorkload[key], perWorkload[name], config.get<number>('keep', 0)].find((v) => typeof v === 'number' && Number.isInteger(v) && v >= 0) as number | undefined;
-    if (busyId) {
-      ctx.views().workloads.busy.set(busyId, 'capture');
-      ctx.views().workloads.refresh();
+    const result = await ctx.runOperation(
+      CreateSnapshotRequest.type,
+      { workload: ref, label: label.trim(), quiesce, ...(keepValue ? { keep: keepValue } : {}) },
+      { title: vscode.l10n.t('Taking a snapshot of {0}', name), workload: { key, name }, busy: 'capture', made: (r) => `snapshot ${r.snapshot.recordId} (${r.snapshot.id.slice(0, 12)})` },
+    );
+    if (!result) return undefined;
+    const id = result.snapshot.recordId;
+    const message = result.sameContentAs
+      ? vscode.l10n.t('Snapshot {0} of {1} taken; unchanged since snapshot {2}, so the data is stored once and shared.', id, name, result.sameContentAs)
+      : vscode.l10n.t('Snapshot {0} of {1} taken: {2} volume(s), quiesce: {3}.', id, name, result.snapshot.volumes.length, result.snapshot.quiesce);
+    if (result.warnings.length > 0) {
+      for (const w of result.warnings) ctx.log.warn(w);
+      const show = vscode.l10n.t('Show Skipped Items');
+      void vscode.window.showInformationMessage(`${message} ${vscode.l10n.t('{0} item(s) were skipped.', result.warnings.length)}`, show).then((choice) => {
+        if (choice === show) ctx.log.show();
+      });
+    } else {
+      void vscode.window.showInformationMessage(message);
     }
-    try {
-      const result = await requestWithProgress(
-        ctx,
-        CreateSnapshotRequest.type,
-        { workload: ref, label: label.trim(), quiesce, ...(keepValue ? { keep: keepValue } : {}) },
-        vscode.l10n.t('Taking a snapshot of {0}', name),
-      );
-      const id = result.snapshot.recordId;
-      const message = result.sameContentAs
-        ? vscode.l10n.t('Snapshot {0} of {1} taken; unchanged since snapshot {2}, so the data is stored once and shared.', id, name, result.sameContentAs)
-        : vscode.l10n.t('Snapshot {0} of {1} taken: {2} volume(s), quiesce: {3}.', id, name, result.snapshot.volumes.length, result.snapshot.quiesce);
-      if (result.warnings.length > 0) {
-        for (const w of result.warnings) ctx.log.warn(w);
-        const show = vscode.l10n.t('Show Skipped Items');
-        void vscode.window.showInformationMessage(`${message} ${vscode.l10n.t('{0} item(s) were skipped.', result.warnings.length)}`, show).then((choice) => {
-          if (choice === show) ctx.log.show();
-        });
-      } else {
-        void vscode.window.showInformationMessage(message);
-      }
-      return result;
-    } finally {
-      if (busyId) {
-        ctx.views().workloads.busy.delete(busyId);
-        ctx.views().workloads.refresh();
-      }
-    }
-  });
+    return result;
+  };
 }

@@ -1,16 +1,19 @@
 import * as vscode from 'vscode';
 import { VerifySnapshotRequest, type VerifySnapshotResult } from '../../../../protocol/src';
 import type { Ctx } from '../../ctx';
-import { guarded } from './guarded';
-import { requestWithProgress } from './requestProgress';
-import { snapshotArgument, snapshotName } from './snapshotArgument';
+import { snapshotArgument, snapshotName, snapshotWorkload } from './snapshotArgument';
 
 /** Re-reads a stored snapshot: every file's size and hash, and the ID; names a failing entry. */
 export function verifySnapshot(ctx: Ctx) {
-  return guarded(ctx, async (arg?: unknown): Promise<VerifySnapshotResult | undefined> => {
+  return async (arg?: unknown): Promise<VerifySnapshotResult | undefined> => {
     const snapshot = await snapshotArgument(ctx, arg);
     if (!snapshot) return undefined;
-    const result = await requestWithProgress(ctx, VerifySnapshotRequest.type, { id: snapshot.recordId, workload: snapshot.workload.key }, vscode.l10n.t('Verifying snapshot {0}', snapshotName(snapshot)));
+    const result = await ctx.runOperation(
+      VerifySnapshotRequest.type,
+      { id: snapshot.recordId, workload: snapshot.workload.key },
+      { title: vscode.l10n.t('Verifying snapshot {0}', snapshotName(snapshot)), workload: snapshotWorkload(snapshot), made: (r) => (r.ok ? `intact, ${r.files} files` : `damaged: ${r.failure?.message ?? ''}`) },
+    );
+    if (!result) return undefined;
     // A read-only state directory cannot keep the result; the check itself still counts.
     for (const w of result.warnings ?? []) ctx.log.warn(w);
     if (result.ok) {
@@ -20,5 +23,5 @@ export function verifySnapshot(ctx: Ctx) {
       void vscode.window.showErrorMessage(vscode.l10n.t('Snapshot {0} is damaged{1}: {2}', snapshotName(snapshot), where, result.failure?.message ?? ''));
     }
     return result;
-  });
+  };
 }

@@ -1,9 +1,8 @@
 import * as vscode from 'vscode';
-import { RestartWorkloadRequest, StartWorkloadRequest, StopWorkloadRequest, type Workload, type WorkloadRef, type LifecycleResult } from '../../../../protocol/src';
 import type { RequestType } from 'vscode-jsonrpc';
+import { RestartWorkloadRequest, StartWorkloadRequest, StopWorkloadRequest, type LifecycleResult, type Workload, type WorkloadRef } from '../../../../protocol/src';
 import type { Ctx } from '../../ctx';
-import { showOperationError } from '../showOperationError';
-import { workloadArgument } from './pickWorkload';
+import { operationWorkload, workloadArgument } from './pickWorkload';
 
 type Lifecycle = RequestType<WorkloadRef, LifecycleResult, void>;
 
@@ -12,15 +11,8 @@ function lifecycleCommand(type: Lifecycle, title: (name: string) => string, filt
     async (arg?: unknown): Promise<Workload | undefined> => {
       const workload = await workloadArgument(ctx, arg, filter);
       if (!workload) return undefined;
-      try {
-        return await vscode.window.withProgress(
-          { location: vscode.ProgressLocation.Notification, title: title(workload.name), cancellable: true },
-          async (_progress, token) => (await ctx.request(type, { workload: workload.id }, token)).workload,
-        );
-      } catch (error) {
-        showOperationError(ctx, error);
-        return undefined;
-      }
+      const result = await ctx.runOperation(type, { workload: workload.id }, { title: title(workload.name), workload: operationWorkload(workload) });
+      return result?.workload;
     };
 }
 

@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import { ListWorkloadsRequest, type Workload } from '../../../../protocol/src';
 import type { Ctx } from '../../ctx';
+import type { OperationWorkload } from '../../operations/busy';
 import { WorkloadItem } from '../../views/workloads/WorkloadItem';
 
 /**
@@ -28,4 +29,9 @@ export async function workloadArgument(ctx: Ctx, arg: unknown, filter: (w: Workl
     { placeHolder: vscode.l10n.t('Select a workload') },
   );
   return picked?.workload;
+}
+
+/** A workload as an operation names it (the log lines) and marks it busy (every view). */
+export function operationWorkload(w: Workload): OperationWorkload {
+  return { key: w.identity.key, name: w.name };
 }

@@ -4,9 +4,7 @@ import type { Ctx } from '../../ctx';
 import { readWorkspacePath } from '../../settings';
 import { changesList } from '../../workspace/exportDocuments';
 import { applyToLocalRepo, savePatch } from '../../workspace/patchActions';
-import { withRequestProgress } from '../../workspace/requestProgress';
-import { showOperationError } from '../showOperationError';
-import { workloadArgument } from '../workloads/pickWorkload';
+import { operationWorkload, workloadArgument } from '../workloads/pickWorkload';
 
 /**
  * "Export Workspace Changes…": exports every change since the base, opens them in the
@@ -16,16 +14,13 @@ export function exportWorkspaceChanges(ctx: Ctx) {
   return async (arg?: unknown): Promise<WorkspaceExportResult | undefined> => {
     const workload = await workloadArgument(ctx, arg);
     if (!workload) return undefined;
-    let result: WorkspaceExportResult;
-    try {
-      const defaultPath = readWorkspacePath();
-      result = await withRequestProgress(ctx, vscode.l10n.t('Exporting the changes in {0}…', workload.name), (workDoneToken, token) =>
-        ctx.request(WorkspaceExportRequest.type, { workload: workload.id, ...(defaultPath ? { defaultPath } : {}), workDoneToken }, token),
-      );
-    } catch (error) {
-      showOperationError(ctx, error);
-      return undefined;
-    }
+    const defaultPath = readWorkspacePath();
+    const result = await ctx.runOperation(
+      WorkspaceExportRequest.type,
+      { workload: workload.id, ...(defaultPath ? { defaultPath } : {}) },
+      { title: vscode.l10n.t('Exporting the changes in {0}…', workload.name), workload: operationWorkload(workload), made: (r) => `${r.files.length} changed files since ${r.base.slice(0, 12)}` },
+    );
+    if (!result) return undefined;
     for (const warning of result.warnings) ctx.log.warn(warning);
     if (!result.hasChanges || !result.exportId) {
       void vscode.window.showInformationMessage(vscode.l10n.t('No changes in {0}:{1} since {2}.', result.workload, result.path, result.base.slice(0, 12)));
@@ -45,6 +40,6 @@ async function offerActions(ctx: Ctx, result: WorkspaceExportResult): Promise<vo
   const message = [summary, ...result.warnings].join(' ');
   // Without a recorded base, commits made since the real base are missing: say so loudly.
   const choice = result.baseSource === 'head' ? await vscode.window.showWarningMessage(message, save, apply) : await vscode.window.showInformationMessage(message, save, apply);
-  if (choice === save) await savePatch(ctx, result).catch((error: unknown) => showOperationError(ctx, error));
+  if (choice === save) await savePatch(ctx, result);
   else if (choice === apply) await applyToLocalRepo(ctx, result);
 }

@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
-import { ErrorCodes, ListPluginsRequest, type WorkloadPlugins } from '../../../../protocol/src';
+import { ListPluginsRequest, type WorkloadPlugins } from '../../../../protocol/src';
 import type { Ctx } from '../../ctx';
+import { TreeProvider } from '../TreeProvider';
 import { LeftoverItem } from './LeftoverItem';
 import { PluginItem } from './PluginItem';
 import { PluginsMessageItem } from './PluginsMessageItem';
@@ -13,25 +14,12 @@ export type PluginNode = WorkloadPluginsItem | PluginItem | LeftoverItem | Plugi
  * incomplete, version, previous version) and leftovers. One backend request per refresh; the
  * backend lists the workloads in parallel.
  */
-export class PluginsProvider implements vscode.TreeDataProvider<PluginNode>, vscode.Disposable {
-  private readonly changeEmitter = new vscode.EventEmitter<PluginNode | undefined>();
-  readonly onDidChangeTreeData = this.changeEmitter.event;
-  private view: vscode.TreeView<PluginNode> | undefined;
+export class PluginsProvider extends TreeProvider<PluginNode> {
   /** The last listing the tree rendered; commands and tests read it. */
   lastGroups: readonly WorkloadPlugins[] = [];
 
-  constructor(private readonly ctx: Ctx) {}
-
-  attach(view: vscode.TreeView<PluginNode>): void {
-    this.view = view;
-  }
-
-  refresh(): void {
-    this.changeEmitter.fire(undefined);
-  }
-
-  getTreeItem(element: PluginNode): vscode.TreeItem {
-    return element;
+  constructor(private readonly ctx: Ctx) {
+    super();
   }
 
   getParent(element: PluginNode): PluginNode | undefined {
@@ -62,7 +50,7 @@ export class PluginsProvider implements vscode.TreeDataProvider<PluginNode>, vsc
     try {
       groups = (await this.ctx.request(ListPluginsRequest.type, {})).workloads;
     } catch (error) {
-      if ((error as { code?: unknown }).code === ErrorCodes.EngineUnreachable) void this.ctx.refreshEngineStatus();
+      this.ctx.noticeFailure(error);
       this.setMessage(vscode.l10n.t('Cannot list plugins: {0}', (error as Error).message));
       this.lastGroups = [];
       return [];
@@ -71,13 +59,5 @@ export class PluginsProvider implements vscode.TreeDataProvider<PluginNode>, vsc
     // No message when empty: the view's welcome content offers "Install Plugin from Folder…".
     this.setMessage(undefined);
     return [...groups].sort((a, b) => a.workload.name.localeCompare(b.workload.name)).map((g) => new WorkloadPluginsItem(g));
-  }
-
-  private setMessage(message: string | undefined): void {
-    if (this.view) this.view.message = message;
-  }
-
-  dispose(): void {
-    this.changeEmitter.dispose();
   }
 }

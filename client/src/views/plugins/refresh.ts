@@ -1,18 +1,17 @@
 import * as vscode from 'vscode';
-import { ListWorkloadsRequest, PluginsChangedNotification } from '../../../../protocol/src';
+import { ListWorkloadsRequest } from '../../../../protocol/src';
 import type { Ctx } from '../../ctx';
+import type { RefreshReason } from '../../hub';
 import type { PluginsProvider } from './PluginsProvider';
 
 /**
- * Refreshes the Plugins tree when it matters and it is visible: the backend says a workload's
- * plugins changed (an operation, or the start-up sweep), the set of running containers changed,
- * the engine came back, or the view became visible after changes while hidden. Refreshes are
- * debounced, because each one runs a listing exec per workload. Container events alone are not
- * enough: every exec (the listing's own included) is one, which would refresh in a loop.
+ * When the Plugins tree re-lists. Each listing runs an exec per workload, so refreshes are
+ * debounced (all but the user's own), and while the view is hidden it only remembers to refresh
+ * once shown. On container events it re-lists only when the set of running containers changed:
+ * every exec (the listing's own included) is a container event, which would refresh in a loop.
  */
 export class PluginsRefresh implements vscode.Disposable {
   private readonly subscriptions: vscode.Disposable[] = [];
-  private notification: vscode.Disposable | undefined;
   private timer: NodeJS.Timeout | undefined;
   private stale = false;
   private running: string | undefined;
@@ -23,21 +22,21 @@ export class PluginsRefresh implements vscode.Disposable {
     private readonly view: vscode.TreeView<unknown>,
   ) {
     this.subscriptions.push(
-      ctx.onDidChangeWorkloads(() => void this.onWorkloadsChanged()),
-      ctx.onDidChangeEngineStatus(() => this.schedule()),
-      ctx.onDidChangeBackendState((state) => {
-        this.listen(state === 'ready');
-        this.schedule();
-      }),
+      ctx.hub.onRefresh('plugins', (reason) => this.onRefresh(reason)),
       view.onDidChangeVisibility(() => {
         if (view.visible && this.stale) this.schedule();
       }),
     );
-    this.listen(ctx.backendState === 'ready');
+  }
+
+  private onRefresh(reason: RefreshReason): void {
+    if (reason === 'manual') this.provider.refresh();
+    else if (reason === 'containers') void this.onContainersChanged();
+    else this.schedule();
   }
 
   /** Refreshes soon (debounced); when hidden, remembers to refresh once shown. */
-  schedule(): void {
+  private schedule(): void {
     if (!this.view.visible) {
       this.stale = true;
       return;
@@ -51,7 +50,7 @@ export class PluginsRefresh implements vscode.Disposable {
   }
 
   /** Schedules a refresh only when a container started or stopped (one cheap list call). */
-  private async onWorkloadsChanged(): Promise<void> {
+  private async onContainersChanged(): Promise<void> {
     if (!this.view.visible) {
       this.stale = true;
       return;
@@ -68,16 +67,8 @@ export class PluginsRefresh implements vscode.Disposable {
     this.schedule();
   }
 
-  private listen(ready: boolean): void {
-    this.notification?.dispose();
-    this.notification = undefined;
-    const client = this.ctx.languageClient();
-    if (ready && client) this.notification = client.onNotification(PluginsChangedNotification.type, () => this.schedule());
-  }
-
   dispose(): void {
     if (this.timer) clearTimeout(this.timer);
-    this.notification?.dispose();
     for (const s of this.subscriptions) s.dispose();
   }
 }

@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import type { SnapshotInfo } from '../../../../protocol/src';
 import { formatBytes } from '../workloads/MountItem';
 import { ageOf } from './format';
+import { escapeMarkdown } from '../markdown';
 
 /**
  * One snapshot record (one capture). `contextValue` is public API (menus match on it):
@@ -60,13 +61,13 @@ function verifiedLabel(s: SnapshotInfo): string {
 function tooltipOf(s: SnapshotInfo): vscode.MarkdownString {
   const md = new vscode.MarkdownString(undefined, true);
   md.supportThemeIcons = true;
-  md.appendMarkdown(`**${escape(s.label || s.id.slice(0, 12))}** — ${escape(s.workload.label)}\n\n`);
+  md.appendMarkdown(`**${escapeMarkdown(s.label || s.id.slice(0, 12))}** — ${escapeMarkdown(s.workload.label)}\n\n`);
   md.appendMarkdown(`${vscode.l10n.t('Record')}: \`${s.recordId}\`  \n`);
   md.appendMarkdown(`${vscode.l10n.t('ID')}: \`${s.id}\`  \n`);
-  if (s.dataMissing) md.appendMarkdown(`$(warning) ${escape(vscode.l10n.t('The stored data of this snapshot is missing; the record is kept.'))}  \n`);
-  md.appendMarkdown(`${vscode.l10n.t('Captured')}: ${new Date(s.capturedAt).toLocaleString()} (${escape(ageOf(s.capturedAt))})  \n`);
-  md.appendMarkdown(`${vscode.l10n.t('Quiesce')}: ${escape(quiesceLabel(s.quiesce))}  \n`);
-  md.appendMarkdown(`${vscode.l10n.t('Size')}: ${formatBytes(s.bytes)} ${escape(vscode.l10n.t('in {0} files', s.files))}, ${escape(vscode.l10n.t('stored {0}', formatBytes(s.storedBytes)))}  \n`);
+  if (s.dataMissing) md.appendMarkdown(`$(warning) ${escapeMarkdown(vscode.l10n.t('The stored data of this snapshot is missing; the record is kept.'))}  \n`);
+  md.appendMarkdown(`${vscode.l10n.t('Captured')}: ${new Date(s.capturedAt).toLocaleString()} (${escapeMarkdown(ageOf(s.capturedAt))})  \n`);
+  md.appendMarkdown(`${vscode.l10n.t('Quiesce')}: ${escapeMarkdown(quiesceLabel(s.quiesce))}  \n`);
+  md.appendMarkdown(`${vscode.l10n.t('Size')}: ${formatBytes(s.bytes)} ${escapeMarkdown(vscode.l10n.t('in {0} files', s.files))}, ${escapeMarkdown(vscode.l10n.t('stored {0}', formatBytes(s.storedBytes)))}  \n`);
   if (s.pinned) md.appendMarkdown(`$(pinned) ${vscode.l10n.t('Pinned: retention keeps it')}  \n`);
   const verified =
     s.verified.state === 'ok'
@@ -74,15 +75,11 @@ function tooltipOf(s: SnapshotInfo): vscode.MarkdownString {
       : s.verified.state === 'failed'
         ? vscode.l10n.t('Verification failed: {0}', s.verified.message ?? '')
         : vscode.l10n.t('Not verified yet');
-  md.appendMarkdown(`${escape(verified)}\n\n`);
+  md.appendMarkdown(`${escapeMarkdown(verified)}\n\n`);
   md.appendMarkdown(`${vscode.l10n.t('Volumes')}:\n`);
   for (const v of s.volumes) {
-    md.appendMarkdown(`- \`${v.index}/\` \`${escape(v.target)}\` ← ${escape(v.source)} (${v.type}${v.readOnly ? ', ro' : ''}): ${escape(vscode.l10n.t('{0} files', v.files))}, ${formatBytes(v.bytes)}\n`);
+    md.appendMarkdown(`- \`${v.index}/\` \`${escapeMarkdown(v.target)}\` ← ${escapeMarkdown(v.source)} (${v.type}${v.readOnly ? ', ro' : ''}): ${escapeMarkdown(vscode.l10n.t('{0} files', v.files))}, ${formatBytes(v.bytes)}\n`);
   }
-  if (s.skipped > 0) md.appendMarkdown(`\n${escape(vscode.l10n.t('{0} item(s) were not captured (hard links, special files, tmpfs, …).', s.skipped))}\n`);
+  if (s.skipped > 0) md.appendMarkdown(`\n${escapeMarkdown(vscode.l10n.t('{0} item(s) were not captured (hard links, special files, tmpfs, …).', s.skipped))}\n`);
   return md;
-}
-
-function escape(text: string): string {
-  return text.replace(/[\\`*_{}[\]()#+\-.!|<>]/g, '\\$&');
 }

@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import { ListSnapshotsRequest, type OrphanSnapshotInfo, type QuarantinedRecordInfo, type SnapshotInfo } from '../../../../protocol/src';
 import type { Ctx } from '../../ctx';
+import { TreeProvider } from '../TreeProvider';
 import { AttentionGroupItem, OrphanItem, QuarantinedItem } from './AttentionItems';
 import { SnapshotItem } from './SnapshotItem';
 import { WorkloadGroupItem } from './WorkloadGroupItem';
@@ -13,36 +14,21 @@ export type SnapshotNode = WorkloadGroupItem | SnapshotItem | AttentionGroupItem
  * or records that could not be read. One backend call per refresh; with no snapshots the view
  * shows its welcome content (Take Snapshot, Import).
  */
-export class SnapshotsProvider implements vscode.TreeDataProvider<SnapshotNode>, vscode.Disposable {
-  private readonly changeEmitter = new vscode.EventEmitter<SnapshotNode | undefined>();
-  readonly onDidChangeTreeData = this.changeEmitter.event;
-  private view: vscode.TreeView<SnapshotNode> | undefined;
+export class SnapshotsProvider extends TreeProvider<SnapshotNode> {
   /** The last list the tree rendered; commands and tests read it. */
   lastSnapshots: readonly SnapshotInfo[] = [];
   /** Stored data without a readable record, and records set aside, as last listed. */
   lastOrphans: readonly OrphanSnapshotInfo[] = [];
   lastQuarantined: readonly QuarantinedRecordInfo[] = [];
-  /** Workload identity keys that Berth is restoring (their group shows busy). */
-  readonly busy = new Map<string, string>();
 
-  constructor(private readonly ctx: Ctx) {}
-
-  attach(view: vscode.TreeView<SnapshotNode>): void {
-    this.view = view;
-  }
-
-  refresh(): void {
-    this.changeEmitter.fire(undefined);
-  }
-
-  getTreeItem(element: SnapshotNode): vscode.TreeItem {
-    return element;
+  constructor(private readonly ctx: Ctx) {
+    super();
   }
 
   getParent(element: SnapshotNode): SnapshotNode | undefined {
     if (element instanceof SnapshotItem) {
       const key = element.snapshot.workload.key;
-      return new WorkloadGroupItem(element.snapshot.workload, this.lastSnapshots.filter((s) => s.workload.key === key), this.busy.get(key));
+      return new WorkloadGroupItem(element.snapshot.workload, this.lastSnapshots.filter((s) => s.workload.key === key), this.ctx.busy.get(key));
     }
     if (element instanceof OrphanItem || element instanceof QuarantinedItem) return new AttentionGroupItem(this.lastOrphans, this.lastQuarantined);
     return undefined;
@@ -75,17 +61,9 @@ export class SnapshotsProvider implements vscode.TreeDataProvider<SnapshotNode>,
     const workloads = [...groups.values()]
       .map((list) => {
         const identity = (list[0] as SnapshotInfo).workload;
-        return new WorkloadGroupItem(identity, list, this.busy.get(identity.key));
+        return new WorkloadGroupItem(identity, list, this.ctx.busy.get(identity.key));
       })
       .sort((a, b) => a.identity.label.localeCompare(b.identity.label));
     return attention > 0 ? [new AttentionGroupItem(this.lastOrphans, this.lastQuarantined), ...workloads] : workloads;
-  }
-
-  private setDescription(description: string | undefined): void {
-    if (this.view && this.view.description !== description) this.view.description = description;
-  }
-
-  dispose(): void {
-    this.changeEmitter.dispose();
   }
 }

@@ -5,7 +5,8 @@ import { busyLabel } from '../workloads/busyLabel';
 /**
  * The snapshots of one workload identity (not container ID), so they stay together when the
  * container is re-created. contextValue `snapshotWorkload`, or `snapshotWorkload.busy` while a
- * restore runs on it (menus that start another operation on it match the plain value only).
+ * restore or a capture runs on it (menus that start another operation on it match the plain
+ * value only).
  */
 export class WorkloadGroupItem extends vscode.TreeItem {
   constructor(

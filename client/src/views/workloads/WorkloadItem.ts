@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import type { Workload } from '../../../../protocol/src';
 import { busyLabel } from './busyLabel';
+import { escapeMarkdown } from '../markdown';
 
 /**
  * A container. `contextValue` is public API (menus match on it; see docs/ARCHITECTURE.md):
@@ -60,21 +61,17 @@ export function stateLabel(w: Workload): string {
 function tooltipOf(w: Workload): vscode.MarkdownString {
   const md = new vscode.MarkdownString(undefined, true);
   md.supportThemeIcons = true;
-  md.appendMarkdown(`**${escape(w.name)}** — ${escape(stateLabel(w))}\n\n`);
-  md.appendMarkdown(`${vscode.l10n.t('Image')}: \`${escape(w.image)}\`  \n`);
-  md.appendMarkdown(`${vscode.l10n.t('Status')}: ${escape(w.status)}  \n`);
-  md.appendMarkdown(`${vscode.l10n.t('Identity')}: \`${escape(w.identity.key)}\`  \n`);
+  md.appendMarkdown(`**${escapeMarkdown(w.name)}** — ${escapeMarkdown(stateLabel(w))}\n\n`);
+  md.appendMarkdown(`${vscode.l10n.t('Image')}: \`${escapeMarkdown(w.image)}\`  \n`);
+  md.appendMarkdown(`${vscode.l10n.t('Status')}: ${escapeMarkdown(w.status)}  \n`);
+  md.appendMarkdown(`${vscode.l10n.t('Identity')}: \`${escapeMarkdown(w.identity.key)}\`  \n`);
   md.appendMarkdown(`${vscode.l10n.t('Container ID')}: \`${w.id.slice(0, 12)}\`  \n`);
   md.appendMarkdown(`${vscode.l10n.t('Created')}: ${new Date(w.created * 1000).toLocaleString()}`);
   if (w.mounts.length > 0) {
     md.appendMarkdown(`\n\n${vscode.l10n.t('Mounts')}:\n`);
     for (const m of w.mounts) {
-      md.appendMarkdown(`- \`${escape(m.target)}\` ← ${escape(m.type === 'volume' ? (m.name ?? m.source) : m.source)} (${m.type}${m.readOnly ? ', ro' : ''})\n`);
+      md.appendMarkdown(`- \`${escapeMarkdown(m.target)}\` ← ${escapeMarkdown(m.type === 'volume' ? (m.name ?? m.source) : m.source)} (${m.type}${m.readOnly ? ', ro' : ''})\n`);
     }
   }
   return md;
-}
-
-function escape(text: string): string {
-  return text.replace(/[\\`*_{}[\]()#+\-.!|<>]/g, '\\$&');
 }

@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
-import { ErrorCodes, ListWorkloadsRequest, VolumeUsageRequest, type Workload } from '../../../../protocol/src';
+import { ListWorkloadsRequest, VolumeUsageRequest, type Workload } from '../../../../protocol/src';
 import type { Ctx } from '../../ctx';
+import { TreeProvider } from '../TreeProvider';
 import { ComposeProjectItem } from './ComposeProjectItem';
 import { MountItem } from './MountItem';
 import { WorkloadItem } from './WorkloadItem';
@@ -14,28 +15,13 @@ const VOLUME_SIZE_TTL_MS = 30_000;
  * backend list call per refresh; volume sizes are asked for only when a container is expanded,
  * because the engine computes them slowly.
  */
-export class WorkloadsProvider implements vscode.TreeDataProvider<WorkloadNode>, vscode.Disposable {
-  private readonly changeEmitter = new vscode.EventEmitter<WorkloadNode | undefined>();
-  readonly onDidChangeTreeData = this.changeEmitter.event;
-  private view: vscode.TreeView<WorkloadNode> | undefined;
+export class WorkloadsProvider extends TreeProvider<WorkloadNode> {
   private volumeSizes: { at: number; sizes: Map<string, number> } | undefined;
   /** The last list the tree rendered; commands and tests read it. */
   lastWorkloads: readonly Workload[] = [];
-  /** Names of workloads that Berth is operating on (shown busy). */
-  readonly busy = new Map<string, string>();
 
-  constructor(private readonly ctx: Ctx) {}
-
-  attach(view: vscode.TreeView<WorkloadNode>): void {
-    this.view = view;
-  }
-
-  refresh(): void {
-    this.changeEmitter.fire(undefined);
-  }
-
-  getTreeItem(element: WorkloadNode): vscode.TreeItem {
-    return element;
+  constructor(private readonly ctx: Ctx) {
+    super();
   }
 
   getParent(element: WorkloadNode): WorkloadNode | undefined {
@@ -77,8 +63,7 @@ export class WorkloadsProvider implements vscode.TreeDataProvider<WorkloadNode>,
     try {
       workloads = (await this.ctx.request(ListWorkloadsRequest.type, { all: true })).workloads;
     } catch (error) {
-      const code = (error as { code?: unknown }).code;
-      if (code === ErrorCodes.EngineUnreachable) void this.ctx.refreshEngineStatus();
+      this.ctx.noticeFailure(error);
       this.setMessage(vscode.l10n.t('Cannot list workloads: {0}', (error as Error).message));
       this.lastWorkloads = [];
       return [];
@@ -99,7 +84,7 @@ export class WorkloadsProvider implements vscode.TreeDataProvider<WorkloadNode>,
   }
 
   private withBusy(w: Workload): Workload {
-    const busy = this.busy.get(w.id);
+    const busy = this.ctx.busy.get(w.identity.key);
     return busy ? { ...w, busy } : w;
   }
 
@@ -112,18 +97,6 @@ export class WorkloadsProvider implements vscode.TreeDataProvider<WorkloadNode>,
     } catch {
       return new Map();
     }
-  }
-
-  private setMessage(message: string | undefined): void {
-    if (this.view) this.view.message = message;
-  }
-
-  private setDescription(description: string | undefined): void {
-    if (this.view && this.view.description !== description) this.view.description = description;
-  }
-
-  dispose(): void {
-    this.changeEmitter.dispose();
   }
 }
 
