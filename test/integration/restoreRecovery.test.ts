@@ -112,7 +112,6 @@ describe('restore recovery: what it must not touch, and what it must do first', 
     assert.equal(first.run.code, ExitCodes.Failed, 'a set-aside journal is not a finished recovery');
     assert.deepEqual(first.report.corruptJournals, [aside]);
     assert.deepEqual(first.report.restores, [], 'nothing was recovered from it');
-    assert.ok(first.report.problems.some((p) => p.includes(id)), first.report.problems.join('\n'));
     assert.equal(existsSync(path), false, 'the journal is no longer where recovery looks');
     assert.deepEqual(readFileSync(aside), torn, 'its bytes are kept for a person to read');
     assert.deepEqual(restoreDirs(t.world), before, 'nothing beside the targets was moved or removed');
