@@ -403,12 +403,26 @@ async function finishCommitted(run: Run, volumesOut: RestoreVolumePlan[], warnin
   }
 }
 
-/** Leaves the journal to the recovery sweep (its owner is then "nobody"), and the helper goes. */
+/**
+ * Leaves the journal to the recovery sweep (its owner is then "nobody"), and the helper goes.
+ * Never throws: it runs when something has already gone wrong, typically a full state folder,
+ * where the journal cannot be rewritten either. The journal on disk then keeps this process as
+ * its owner and its last durable step, which recovery takes over once this process has ended.
+ * The helper is closed in any case: its agent's open exec would otherwise keep the process
+ * alive for ever (a CLI that never exits).
+ */
 async function handOver(run: Run): Promise<void> {
   const journal = run.journal as RestoreJournal;
-  journal.owner = { ...NO_OWNER };
-  await writeJournal(run.deps.stateDir, journal);
-  await closeHelper(run);
+  try {
+    journal.owner = { ...NO_OWNER };
+    await writeJournal(run.deps.stateDir, journal);
+  } catch (error) {
+    run.deps.log.warn(
+      l10n.t('The restore of {0} could not be handed over to recovery ({1}); "berth recover" or the next start of Berth finishes it once this process has ended.', run.workload.name, errorMessage(error)),
+    );
+  } finally {
+    await closeHelper(run).catch((error: unknown) => run.deps.log.warn(l10n.t('The helper container of the restore of {0} could not be removed: {1}', run.workload.name, errorMessage(error))));
+  }
 }
 
 async function closeHelper(run: Run): Promise<void> {
