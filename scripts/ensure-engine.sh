@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Makes sure a Docker engine answers on this machine: installs Debian's docker.io and
-# busybox-static when missing, and starts dockerd when none answers. Idempotent.
+# Makes sure a Docker engine answers on this machine and the tools the tests and the lint use are
+# here: installs Debian's docker.io, busybox-static, dash, git and shellcheck when missing, and
+# starts dockerd when none answers. Idempotent.
 set -euo pipefail
 
 log() { printf '[ensure-engine] %s\n' "$*" >&2; }
@@ -11,6 +12,10 @@ command -v dockerd >/dev/null 2>&1 || need_pkgs+=(docker.io)
 [ -x /bin/busybox ] || command -v busybox >/dev/null 2>&1 || need_pkgs+=(busybox-static)
 # git: the workspace tests build their git image from it, and export's fallback runs it here.
 command -v git >/dev/null 2>&1 || need_pkgs+=(git)
+# dash: the unit tests run every in-container shell program under dash and busybox sh.
+command -v dash >/dev/null 2>&1 || need_pkgs+=(dash)
+# `npm run lint` checks every .sh in the repository with shellcheck.
+command -v shellcheck >/dev/null 2>&1 || need_pkgs+=(shellcheck)
 if [ ${#need_pkgs[@]} -gt 0 ]; then
   log "installing ${need_pkgs[*]}"
   as_root apt-get update -qq

@@ -17,12 +17,16 @@ node esbuild.mjs
 node esbuild.mjs --tests
 npm run --silent package >/dev/null
 
-export BERTH_TEST_RUN="run$$-$(date +%s)"
+BERTH_TEST_RUN="run$$-$(date +%s)"
+export BERTH_TEST_RUN
+# Runs from the EXIT trap (shellcheck cannot see a trap's calls).
+# shellcheck disable=SC2317
 cleanup_run() {
-  ids=$(docker ps -aq --filter "label=berth-test=$BERTH_TEST_RUN" 2>/dev/null || true)
-  [ -n "$ids" ] && docker rm -f $ids >/dev/null 2>&1 || true
-  vols=$(docker volume ls -q --filter "label=berth-test=$BERTH_TEST_RUN" 2>/dev/null || true)
-  [ -n "$vols" ] && docker volume rm -f $vols >/dev/null 2>&1 || true
+  local ids vols
+  mapfile -t ids < <(docker ps -aq --filter "label=berth-test=$BERTH_TEST_RUN" 2>/dev/null || true)
+  if [ ${#ids[@]} -gt 0 ]; then docker rm -f "${ids[@]}" >/dev/null 2>&1 || true; fi
+  mapfile -t vols < <(docker volume ls -q --filter "label=berth-test=$BERTH_TEST_RUN" 2>/dev/null || true)
+  if [ ${#vols[@]} -gt 0 ]; then docker volume rm -f "${vols[@]}" >/dev/null 2>&1 || true; fi
 }
 trap cleanup_run EXIT
 

@@ -140,7 +140,10 @@ export interface SweepPluginsResult {
   readonly root: string;
   /** Interrupted operations finished (`<name> rolled-back|rolled-forward`). */
   readonly recovered: readonly string[];
-  /** Leftovers deleted (`.staging/<entry>`, `.previous/<entry>`). */
+  /**
+   * Leftovers deleted (`.staging/<entry>`, `.previous/<entry>`). A name the container chose is
+   * shown with control characters and bytes that are not UTF-8 escaped (`\n`, `\xe9`, `\\`).
+   */
   readonly removed: readonly string[];
 }
 /** Client → server. Recovers interrupted operations and deletes leftovers. Idempotent. */

@@ -7,6 +7,7 @@ import * as l10n from '@vscode/l10n';
 import { echo, quoted } from './echo';
 import { BusyError, CancelledError } from './errors';
 import { fsyncDir, withPath } from './state/atomicFile';
+import { processStartTimeSync } from './state/processOwner';
 
 /**
  * Cross-process locks under the state directory, so the extension's backend and a `berth` CLI
@@ -57,7 +58,7 @@ export async function acquireLock(stateDir: string, scope: LockScope, key: strin
   await mkdir(join(stateDir, 'locks'), { recursive: true });
   const owner: LockOwner = {
     pid: process.pid,
-    startTime: await processStartTime(process.pid),
+    startTime: processStartTimeSync(process.pid),
     host: hostname(),
     operation,
     key,
@@ -205,13 +206,13 @@ async function isAlive(owner: LockOwner): Promise<boolean> {
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ESRCH') return false;
   }
-  const start = await processStartTime(owner.pid);
+  const start = processStartTimeSync(owner.pid);
   return start === owner.startTime;
 }
 
 async function breakStale(path: string, judged: LockOwner | 'corrupt'): Promise<boolean> {
   const breaker = `${path}.break`;
-  const me: LockOwner = { pid: process.pid, startTime: await processStartTime(process.pid), host: hostname(), operation: 'break-stale-lock', key: path, token: randomBytes(12).toString('hex'), acquiredAt: new Date().toISOString() };
+  const me: LockOwner = { pid: process.pid, startTime: processStartTimeSync(process.pid), host: hostname(), operation: 'break-stale-lock', key: path, token: randomBytes(12).toString('hex'), acquiredAt: new Date().toISOString() };
   if (!(await tryCreate(breaker, me))) {
     const other = await readOwner(breaker);
     if (other !== 'missing' && (other === 'corrupt' || !(await isAlive(other)))) {
@@ -233,17 +234,6 @@ async function breakStale(path: string, judged: LockOwner | 'corrupt'): Promise<
   }
 }
 
-/** The process's start time in clock ticks since boot (field 22 of /proc/PID/stat). */
-async function processStartTime(pid: number): Promise<string> {
-  try {
-    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
-    // The command name (field 2) may hold spaces and parentheses: split after the last ')'.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return fields[19] ?? '';
-  } catch {
-    return '';
-  }
-}
 
 /**
  * Waits `ms` or until cancelled. The abort listener is removed when the time is up: the wait loop

@@ -3,6 +3,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { Backend } from '../../server/src/backend';
+import { detachedContext } from '../../server/src/operation';
 import { INSTALL_STEPS, REMOVE_STEPS, ROLLBACK_STEPS, SWEEP_STEPS, type InstallStep, type PluginScriptStep, type RemoveStep, type RollbackStep } from '../../protocol/src';
 import { crashAt } from '../fixtures/crash';
 import { cleanupTestObjects } from '../fixtures/docker';
@@ -113,6 +115,30 @@ describe('plugins: a crash at every step is recovered to exactly old or new (rea
       await recoverAndCheck(expected);
     });
   }
+
+  it('the next install cleans up a crashed install before it begins, without an explicit sweep', async () => {
+    await setup();
+    await crash(['plugins', 'install', id, v3], 'install.swap');
+    const before = await containerTree(id, ROOT);
+    assert.ok(before);
+    const stuck = children(before.tree, '.staging');
+    assert.ok(stuck.some((e) => e.endsWith('.journal')), `the crash left a journal and a staged copy: ${stuck.join(', ')}`);
+    assert.equal(versionOf(subtree(before.tree, 'demo')), 'absent', 'and the live version moved aside');
+
+    // In-process: nothing but the install itself runs (no start-up sweep of any kind).
+    const backend = new Backend({ settings: {}, env: { ...process.env, ...env } });
+    const result = await backend.plugins.install({ workload: id, folder: v3 }, detachedContext());
+    assert.ok(result.swept.includes('demo rolled-back'), `the install's own sweep recovered the crash first: ${result.swept.join(', ')}`);
+    assert.ok(result.previous, 'v2 was live again when the install began, so it was set aside as the previous version');
+    const t = await containerTree(id, ROOT);
+    assert.ok(t);
+    assert.equal(versionOf(subtree(t.tree, 'demo')), 'v3');
+    assert.deepEqual(children(t.tree, '.previous'), [`demo.${result.stamp}`]);
+    assert.equal(versionOf(subtree(t.tree, `.previous/demo.${result.stamp}`)), 'v2');
+    // Only the GC's own background deletions (*.removed) may still be under way in .staging.
+    assert.deepEqual(children(t.tree, '.staging').filter((e) => !e.endsWith('.removed')), []);
+    for (const e of stuck) assert.ok(!children(t.tree, '.staging').includes(e), `${e} is gone`);
+  });
 
   const rollbackSteps: Readonly<Record<RollbackStep, Expected>> = {
     'rollback.sweep.recover': OLD,

@@ -3,6 +3,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
+import { Backend } from '../../server/src/backend';
+import { detachedContext } from '../../server/src/operation';
 import { cleanupTestObjects } from '../fixtures/docker';
 import {
   children,
@@ -72,6 +74,34 @@ describe('plugins: fault injection and every rollback rule (real engine)', () =>
     assert.match(e.rollback ?? '', /removed the staged copy; the live plugin is untouched/);
     await assertLive(id, v1);
     await assertNoLeftovers(id);
+  });
+
+  it('a GC that cannot delete an older version is a warning, not a failure: the install stands, the version is kept', async () => {
+    const id = await createPluginContainer({ user: '1000:1000' });
+    await shIn(id, `mkdir -p ${ROOT} && chown 1000:1000 ${ROOT}`);
+    // In-process, so the script's WARN lines can be seen in the service's log.
+    const warnings: string[] = [];
+    const log = { info: () => undefined, warn: (m: string) => warnings.push(m), error: (m: string) => warnings.push(m) };
+    const backend = new Backend({ settings: {}, env: { ...process.env, ...env }, log });
+    await backend.plugins.install({ workload: id, folder: v1 }, detachedContext());
+    const second = await backend.plugins.install({ workload: id, folder: v2 }, detachedContext());
+    // v1 is the previous version now. Owned by root, the workload's user 1000 can neither move
+    // it out of .previous (moving a directory rewrites its "..") nor delete what is inside.
+    const older = `demo.${second.stamp}`;
+    await shIn(id, `chown -R 0:0 ${ROOT}/.previous/${older}`);
+    const olderTree = subtree((await containerTree(id, ROOT, 'exec'))?.tree ?? {}, `.previous/${older}`);
+    assert.deepEqual(withoutMarker(olderTree), folderTree(v1));
+
+    const third = await backend.plugins.install({ workload: id, folder: v1 }, detachedContext());
+    assert.equal(third.gcRemoved, 0, 'nothing was collected');
+    await assertLive(id, v1);
+    const t = await containerTree(id, ROOT, 'exec');
+    assert.ok(t);
+    assert.deepEqual(children(t.tree, '.previous').sort(), [older, `demo.${third.stamp}`].sort(), 'the stuck version is kept beside the one this install set aside');
+    assert.deepEqual(subtree(t.tree, `.previous/${older}`), olderTree, 'and it is whole');
+    assert.deepEqual(withoutMarker(subtree(t.tree, `.previous/demo.${third.stamp}`)), folderTree(v2));
+    assert.deepEqual(children(t.tree, '.staging'), []);
+    assert.ok(warnings.some((w) => w.includes(`.previous/${older}`)), `the GC's failure is reported as a warning: ${JSON.stringify(warnings)}`);
   });
 
   it('an unwritable .previous fails the aside: staging is removed, live untouched', async () => {

@@ -5,7 +5,8 @@ import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { ExitCodes } from '../../protocol/src';
+import { ExitCodes, type InstallPluginResult, type ListPluginsResult, type SweepPluginsResult } from '../../protocol/src';
+import { displayName, nameFromBytes } from '../../server/src/archive/names';
 import { cleanupTestObjects, docker, BUSYBOX_IMAGE, ensureBusyboxImage } from '../fixtures/docker';
 import {
   children,
@@ -167,6 +168,84 @@ describe('plugins: hostile input is refused before anything is written', () => {
     const t = await containerTree(id, ROOT);
     assert.equal(t?.tree['demo/inner.lnk'], 'l sub/b.txt');
   });
+});
+
+describe('plugins: names a container plants in its plugin root cannot add records to the script protocol', () => {
+  let id = '';
+  before(async () => {
+    id = await createPluginContainer();
+    assert.equal((await runCli(['plugins', 'install', id, good], env)).code, 0);
+  });
+  after(() => cleanupTestObjects());
+
+  const S = '20250101T000000001Z-1-aaaaaaaaaaaa';
+  // Each name, if echoed raw, would end its line and start a record of its own.
+  const planted: Buffer[] = [
+    ...['x\nDONE', 'y\nRECOVERED demo rolled-forward', 'z\nSTEP install.swap', 'v\nREMOVED important', `w\nLIVE evil complete {"name":"evil","stamp":"${S}"}`, 'u\rFAIL sweep.clean spoofed'].map((n) => Buffer.from(n)),
+    Buffer.from([0x63, 0x61, 0x66, 0xe9]),
+  ];
+  const journal = Buffer.from('q\nRECOVERED demo rolled-back\nDONE.journal');
+  /** A printf format that writes the name's bytes exactly (octal escapes; nothing is interpreted). */
+  const octal = (name: Buffer) => [...name].map((b) => `\\${b.toString(8).padStart(3, '0')}`).join('');
+  const plant = async () => {
+    const lines = planted.map((n) => `n=$(printf '${octal(n)}') && mkdir -p "${ROOT}/.staging/$n" "${ROOT}/.previous/$n"`);
+    lines.push(`n=$(printf '${octal(journal)}') && echo garbage > "${ROOT}/.staging/$n"`);
+    await shIn(id, lines.join('\n'));
+  };
+  const expected = planted.flatMap((n) => [`.staging/${displayName(nameFromBytes(n))}`, `.previous/${displayName(nameFromBytes(n))}`]).sort();
+  const json = async <T>(args: string[]): Promise<T> => {
+    const run = await runCli([...args, '--json'], env);
+    assert.equal(run.code, 0, run.stdout + run.stderr);
+    return JSON.parse(run.stdout) as T;
+  };
+
+  it('the sweep reports exactly what it removed and recovered nothing', async () => {
+    await plant();
+    const swept = await json<SweepPluginsResult>(['plugins', 'sweep', id]);
+    assert.deepEqual(swept.recovered, []);
+    assert.deepEqual([...swept.removed].sort(), expected);
+    assert.deepEqual(children((await containerTree(id, ROOT))?.tree ?? {}, '.staging'), []);
+  });
+
+  it('the sweep before an install reports exactly what it removed; the install is not spoofed', async () => {
+    await plant();
+    const installed = await json<InstallPluginResult>(['plugins', 'install', id, good]);
+    assert.deepEqual([...installed.swept].sort(), expected);
+    assert.equal(installed.name, 'demo');
+    const listed = await json<ListPluginsResult>(['plugins', 'list', id]);
+    assert.deepEqual(listed.workloads[0]?.plugins.map((p) => [p.name, p.stamp]), [['demo', installed.stamp]]);
+  });
+
+  it('the listing shows no planted name as a plugin', async () => {
+    await plant();
+    const listed = await json<ListPluginsResult>(['plugins', 'list', id]);
+    assert.deepEqual(listed.workloads[0]?.plugins.map((p) => p.name), ['demo']);
+    assert.equal(listed.workloads[0]?.leftovers.length, planted.length * 2 + 1);
+  });
+});
+
+describe('plugins: output that breaks the script protocol is an error, never a result', () => {
+  after(() => cleanupTestObjects());
+
+  // A container whose sh ignores Berth's script and prints records of its own: the old line
+  // protocol, and NUL-framed records with a field too many.
+  const fakes: readonly (readonly [string, string])[] = [
+    ['the old line protocol', String.raw`printf 'BERTH 1\nREMOVED .staging/important\nRECOVERED demo rolled-forward\nDONE\n'`],
+    ['a framed record with a field too many', String.raw`printf 'BERTH\0002\000\nREMOVED\000.staging/a\000.staging/b\000\nDONE\000\n'`],
+  ];
+  for (const [what, body] of fakes) {
+    it(`a shell that prints ${what}: sweep fails (exit 1), the listing shows an error`, async () => {
+      const id = await createPluginContainer();
+      await shIn(id, `mkdir -p ${ROOT} && rm /bin/sh && printf '#!/bin/busybox sh\n%s\n' "$1" > /bin/sh && chmod 755 /bin/sh`.replace('"$1"', `'${body.replaceAll("'", `'\\''`)}'`));
+      const swept = await runCli(['plugins', 'sweep', id, '--json'], env);
+      assert.equal(swept.code, ExitCodes.Failed, swept.stdout + swept.stderr);
+      assert.match(errorOf(swept.stdout).message, /breaks its protocol/);
+      const listed = await runCli(['plugins', 'list', id, '--json'], env);
+      const row = (JSON.parse(listed.stdout) as ListPluginsResult).workloads[0];
+      assert.ok(row?.error, listed.stdout);
+      assert.deepEqual(row.plugins, []);
+    });
+  }
 });
 
 describe('plugins: containers without a shell or without tar', () => {

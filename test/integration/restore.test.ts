@@ -3,9 +3,10 @@
 // tests live in the other restore*.test.ts files.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { ErrorCodes, ExitCodes, type RestoreSnapshotResult } from '../../protocol/src';
+import { ErrorCodes, ExitCodes, type RecoveryReport, type RestoreSnapshotResult } from '../../protocol/src';
 import { detachedContext } from '../../server/src/operation';
-import { cleanupTestObjects } from '../fixtures/docker';
+import { crashAt } from '../fixtures/crash';
+import { cleanupTestObjects, docker } from '../fixtures/docker';
 import { assertRunning, createWorld, fill, leftovers, runCli, treeOfManifest, type World } from '../fixtures/restoreWorld';
 
 const ctx = () => detachedContext();
@@ -66,6 +67,53 @@ describe('restore: round trip on a named volume and a bind mount', () => {
     for (const v of manifest.volumes) assert.deepEqual(world.trees()[v.target as '/data' | '/bind'], treeOfManifest(v.entries));
     assert.deepEqual(await leftovers(world), []);
     await backend.workloads.start(world.name, ctx());
+  });
+
+  it('restores a paused workload: it is stopped, started on the new data, and paused again', async () => {
+    const backend = world.backend();
+    fill(world, 'A', 'paused');
+    const { snapshot } = await backend.snapshots.create({ workload: world.name }, ctx());
+    fill(world, 'B', 'paused');
+    const container = docker().getContainer((await world.container()).Id);
+    await container.pause();
+    const startedBefore = (await world.container()).State.StartedAt;
+    try {
+      const result = await backend.restore.restore({ workload: world.name, snapshot: snapshot.id, confirm: snapshot.id }, ctx());
+      assert.equal(result.priorState, 'paused');
+      assert.equal(result.finalState, 'paused');
+      const state = (await world.container()).State;
+      assert.deepEqual({ running: state.Running, paused: state.Paused }, { running: true, paused: true }, 'paused again');
+      assert.notEqual(state.StartedAt, startedBefore, 'it was started again on the new data before the pause');
+      const manifest = await backend.snapshots.store().readManifest(snapshot.id);
+      for (const v of manifest.volumes) assert.deepEqual(world.trees()[v.target as '/data' | '/bind'], treeOfManifest(v.entries));
+      assert.deepEqual(await leftovers(world), []);
+    } finally {
+      if ((await world.container()).State.Paused) await container.unpause();
+    }
+  });
+
+  it('a paused workload whose restore crashed after the commit is paused again by the recovery', async () => {
+    const backend = world.backend();
+    fill(world, 'A', 'paused-crash');
+    const { snapshot } = await backend.snapshots.create({ workload: world.name }, ctx());
+    fill(world, 'B', 'paused-crash');
+    const container = docker().getContainer((await world.container()).Id);
+    await container.pause();
+    try {
+      const crashed = await runCli(['snapshots', 'restore', world.name, snapshot.id, '--yes', '--json'], { ...world.env, ...crashAt('restore.start') });
+      assert.equal(crashed.signal, 'SIGKILL', crashed.stdout + crashed.stderr);
+      assert.equal((await world.container()).State.Running, false, 'the crash left it stopped');
+      const recovered = await runCli(['recover', '--json'], world.env);
+      assert.equal(recovered.code, ExitCodes.Ok, recovered.stdout + recovered.stderr);
+      assert.deepEqual((JSON.parse(recovered.stdout) as RecoveryReport).restores.map((r) => r.outcome), ['completed']);
+      const state = (await world.container()).State;
+      assert.deepEqual({ running: state.Running, paused: state.Paused }, { running: true, paused: true }, 'paused again');
+      const manifest = await backend.snapshots.store().readManifest(snapshot.id);
+      for (const v of manifest.volumes) assert.deepEqual(world.trees()[v.target as '/data' | '/bind'], treeOfManifest(v.entries));
+      assert.deepEqual(await leftovers(world), []);
+    } finally {
+      if ((await world.container()).State.Paused) await container.unpause();
+    }
   });
 
   it('refuses a confirm that is not the full snapshot ID, before touching anything', async () => {

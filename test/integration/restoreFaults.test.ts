@@ -5,15 +5,33 @@
 // volume ends exactly old or exactly new, nothing the restore made is left behind (or, where a
 // fault prevents cleanup, the next recovery removes it) and the workload runs when it can.
 import assert from 'node:assert/strict';
-import { readdirSync, truncateSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, afterEach, describe, it } from 'node:test';
-import { ErrorCodes, type RestoreStep } from '../../protocol/src';
+import { gunzipSync, gzipSync } from 'node:zlib';
+import { ErrorCodes, ExitCodes, type RecoveryReport, type RestoreSnapshotResult, type RestoreStep } from '../../protocol/src';
 import { detachedContext } from '../../server/src/operation';
+import { journalIds } from '../../server/src/restore/journal';
 import type { StepHooks } from '../../server/src/restore/seams';
+import { OBJECT_FILES } from '../../server/src/snapshots/layout';
+import { crashAt } from '../fixtures/crash';
 import { cleanupTestObjects, docker, TEST_LABEL, TEST_RUN } from '../fixtures/docker';
 import { mountTmpfs, type SmallFs } from '../fixtures/hostMounts';
-import { assertRunning, createWorld, fill, leftovers, treeOfManifest, type TreeEntry, type World, type WorldOptions } from '../fixtures/restoreWorld';
+import {
+  assertRunning,
+  createWorld,
+  fill,
+  leftovers,
+  letGo,
+  runCli,
+  spawnCli,
+  stoppedAtSeam,
+  treeOf,
+  treeOfManifest,
+  type TreeEntry,
+  type World,
+  type WorldOptions,
+} from '../fixtures/restoreWorld';
 
 interface Setup {
   world: World;
@@ -24,9 +42,10 @@ interface Setup {
 
 const disposers: (() => Promise<void> | void)[] = [];
 
-async function setup(options: WorldOptions = {}): Promise<Setup> {
+async function setup(options: WorldOptions = {}, beforeUse?: (world: World) => void): Promise<Setup> {
   const world = await createWorld(options);
   disposers.push(() => world.dispose());
+  beforeUse?.(world);
   fill(world, 'A');
   const treesA = world.trees();
   const { snapshot } = await world.backend().snapshots.create({ workload: world.name, label: 'A' }, detachedContext());
@@ -209,6 +228,86 @@ describe('restore: faults at exact steps', () => {
     assert.ok(result.safetySnapshot);
     assert.deepEqual(await leftovers(s.world), []);
     await assertRunning(s.world);
+  });
+
+  it('the data file re-encoded between the verify pass and the staging pass (same entries, other bytes): refused, nothing live changed', async () => {
+    const s = await setup();
+    const dataPath = join(s.world.backend().snapshots.store().objectDir(s.snapshot), OBJECT_FILES.data);
+    const original = readFileSync(dataPath);
+    const hooks = hookAt('restore.stage', 0, () => {
+      // The same tar compressed anew: every entry still matches the manifest, so only the data
+      // file's sealed hash can tell that it is not the file the first pass verified.
+      const tar = gunzipSync(original);
+      const changed = [1, 9, 6].map((level) => gzipSync(tar, { level })).find((gz) => !gz.equals(original));
+      assert.ok(changed);
+      writeFileSync(dataPath, changed);
+    });
+    await assert.rejects(restore(s, hooks), (e: { code?: number; message: string }) => e.code === ErrorCodes.Rejected && /data file/.test(e.message));
+    assert.deepEqual(s.world.trees(), s.treesB);
+    assert.deepEqual(await leftovers(s.world), []);
+    await assertRunning(s.world);
+  });
+
+  it('a file\'s bytes changed in the data file between the verify pass and the staging pass: refused, nothing live changed', async () => {
+    const s = await setup();
+    const dataPath = join(s.world.backend().snapshots.store().objectDir(s.snapshot), OBJECT_FILES.data);
+    const hooks = hookAt('restore.stage', 0, () => {
+      const tar = gunzipSync(readFileSync(dataPath));
+      const at = tar.indexOf('c of A x');
+      assert.ok(at > 0, 'the file content is in the archive');
+      tar.write('c of A y', at);
+      writeFileSync(dataPath, gzipSync(tar));
+    });
+    await assert.rejects(restore(s, hooks), (e: { code?: number }) => e.code === ErrorCodes.Rejected);
+    assert.deepEqual(s.world.trees(), s.treesB);
+    assert.deepEqual(await leftovers(s.world), []);
+    await assertRunning(s.world);
+  });
+
+  // The fuse only turns a CLI that never exits (as it did when the failed hand-over left the
+  // helper's agent open) into a failure; nothing is asserted about time.
+  it('a safety copy that fails after the commit (state folder full) does not fail the restore: safetyPending, old data kept, recovery stores it', { timeout: 300_000 }, async () => {
+    let stateFs: SmallFs | undefined;
+    const s = await setup({}, (world) => {
+      stateFs = mountTmpfs(64, world.stateDir);
+      disposers.push(() => stateFs?.dispose());
+    });
+    const fs = stateFs as SmallFs;
+    // The real CLI, stopped at restore.safety (after the commit and the start) while the test
+    // fills the state folder, then let go.
+    const run = spawnCli(['snapshots', 'restore', s.world.name, s.snapshot, '--yes', '--json'], { ...s.world.env, ...crashAt('restore.safety', { freeze: true }) });
+    try {
+      await stoppedAtSeam(run, 'restore.safety');
+      fs.fill();
+    } finally {
+      await letGo(run);
+    }
+    const done = await run.done;
+    assert.equal(done.code, ExitCodes.Ok, `the committed restore succeeds: ${done.stdout}${done.stderr}`);
+    const result = JSON.parse(done.stdout) as RestoreSnapshotResult;
+    assert.match(result.safetyPending ?? '', /space/i);
+    assert.equal(result.safetySnapshot, undefined);
+    assert.deepEqual(s.world.trees(), s.treesA, 'the new data is live');
+    await assertRunning(s.world, 'the workload runs on the new data');
+    const copies = result.safetyCopies ?? [];
+    assert.equal(copies.length, 2);
+    for (const copy of copies) {
+      const target = copy.startsWith(s.world.bindParent) ? '/bind' : '/data';
+      assert.deepEqual(treeOf(copy), s.treesB[target], `the old ${target} is kept at ${copy}`);
+    }
+    assert.equal((await journalIds(s.world.stateDir)).length, 1, 'the journal waits for recovery');
+
+    fs.unfill();
+    const recovered = await runCli(['recover', '--json'], s.world.env);
+    assert.equal(recovered.code, ExitCodes.Ok, recovered.stdout + recovered.stderr);
+    const report = JSON.parse(recovered.stdout) as RecoveryReport;
+    assert.deepEqual(report.restores.map((r) => r.outcome), ['completed']);
+    const safety = report.restores[0]?.safetySnapshot;
+    assert.ok(safety);
+    const manifest = await s.world.backend().snapshots.store().readManifest(safety);
+    for (const v of manifest.volumes) assert.deepEqual(treeOfManifest(v.entries), s.treesB[v.target as '/data' | '/bind']);
+    assert.deepEqual(await leftovers(s.world), []);
+    assert.deepEqual(s.world.trees(), s.treesA);
   });
 });
 

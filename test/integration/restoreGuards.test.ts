@@ -5,7 +5,8 @@
 // space (with figures); a workload image without /bin/sh, and a missing helper image.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, copyFileSync, existsSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, copyFileSync, existsSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, afterEach, describe, it } from 'node:test';
@@ -15,7 +16,7 @@ import { detachedContext } from '../../server/src/operation';
 import { cleanupTestObjects, docker, TEST_LABEL, TEST_RUN } from '../fixtures/docker';
 import { mountTmpfs } from '../fixtures/hostMounts';
 import { simpleDraft, storeDraft } from '../fixtures/hostileSnapshots';
-import { assertRunning, createWorld, fill, leftovers, treeHash, type World, type WorldOptions } from '../fixtures/restoreWorld';
+import { assertRunning, createWorld, fill, leftovers, treeHash, treeOf, type World, type WorldOptions } from '../fixtures/restoreWorld';
 
 const disposers: (() => Promise<void> | void)[] = [];
 
@@ -103,6 +104,28 @@ describe('restore: guards refuse before anything is touched', () => {
     await expectRefused(w, [{ target: '/bind', type: 'bind' }], [/mount point of its own/]);
   });
 
+  it('an anonymous volume is refused (its name says nothing about whose data it holds)', async () => {
+    const w = await world({ mounts: [{ Type: 'volume', Source: '', Target: '/anon' }] });
+    await expectRefused(w, [{ target: '/anon', type: 'volume' }], [/Volume 0 \(\/anon\): the mount at \/anon is an anonymous volume/]);
+  });
+
+  it('a tmpfs where the snapshot has a volume is refused, naming the tmpfs', async () => {
+    const w = await world({ tmpfs: { '/scratch': '' } });
+    await expectRefused(w, [{ target: '/scratch', type: 'volume' }], [/Volume 0 \(\/scratch\): the container mounts a tmpfs there now/]);
+  });
+
+  it('a target whose directory on the engine host is a symbolic link is refused (only real directories are swapped)', async () => {
+    const host = mkdtempSync(join(tmpdir(), 'berth-symlink-'));
+    disposers.push(() => rmSync(host, { recursive: true, force: true }));
+    mkdirSync(join(host, 'real'));
+    writeFileSync(join(host, 'real', 'keep'), 'the link\'s target is never touched\n');
+    symlinkSync(join(host, 'real'), join(host, 'link'));
+    const w = await world({ extraBinds: [`${join(host, 'link')}:/linked`] });
+    const target = treeHash(treeOf(join(host, 'real')));
+    await expectRefused(w, [{ target: '/linked', type: 'bind' }], [/Volume 0 \(\/linked, .*\/link on the engine host\): it is a symbolic link/]);
+    assert.equal(treeHash(treeOf(join(host, 'real'))), target);
+  });
+
   it('not enough free space for the new data: refused with the figures', async () => {
     const fs = mountTmpfs(16);
     disposers.push(() => fs.dispose());
@@ -119,6 +142,56 @@ describe('restore: guards refuse before anything is touched', () => {
     });
     assert.equal(liveHash(w), before);
     assert.deepEqual(await leftovers(w), []);
+  });
+
+  it('too few free inodes for the new entries: refused with the figures, though the bytes would fit', async () => {
+    const fs = mountTmpfs(64, undefined, 'nr_inodes=380');
+    disposers.push(() => fs.dispose());
+    const w = await world({ bindParent: fs.dir });
+    fill(w, 'A');
+    mkdirSync(join(w.bindDir, 'many'));
+    for (let i = 0; i < 300; i++) writeFileSync(join(w.bindDir, 'many', `f${i}`), `${i}\n`);
+    const { snapshot } = await w.backend().snapshots.create({ workload: w.name }, detachedContext());
+    fill(w, 'B');
+    const before = liveHash(w);
+    await assert.rejects(w.backend().restore.restore({ workload: w.name, snapshot: snapshot.id, confirm: snapshot.id }, detachedContext()), (e: { code?: number; message: string }) => {
+      assert.equal(e.code, ErrorCodes.Rejected, e.message);
+      assert.match(e.message, /Not enough free inodes for \/bind: the new data needs \d+ \(with margin\), the filesystem has \d+ free/);
+      assert.doesNotMatch(e.message, /free space/, 'the bytes fit');
+      return true;
+    });
+    assert.equal(liveHash(w), before);
+    assert.deepEqual(await leftovers(w), []);
+    await assertRunning(w);
+  });
+
+  it('two volumes on one filesystem: their needs are added up (each alone would fit, both do not)', async () => {
+    const fs = mountTmpfs(32);
+    disposers.push(() => fs.dispose());
+    mkdirSync(join(fs.dir, 'bind2'));
+    const w = await world({ bindParent: fs.dir, extraBinds: [`${join(fs.dir, 'bind2')}:/bind2`] });
+    fill(w, 'A');
+    writeFileSync(join(fs.dir, 'bind2', 'big.bin'), randomBytes(3 * 1024 * 1024));
+    const { snapshot } = await w.backend().snapshots.create({ workload: w.name }, detachedContext());
+    const manifest = await w.backend().snapshots.store().readManifest(snapshot.id);
+    const bytes = (target: string) => manifest.volumes.find((v) => v.target === target)?.bytes ?? 0;
+    fill(w, 'B');
+    rmSync(join(fs.dir, 'bind2', 'big.bin'));
+    // Free space between one volume's need with its margin and both volumes' need with it.
+    const margin = (need: number) => need * 1.05 + 4 * 1024 * 1024;
+    const alone = Math.max(margin(bytes('/bind')), margin(bytes('/bind2')));
+    const both = margin(bytes('/bind') + bytes('/bind2'));
+    assert.ok(both - alone > 2 * 1024 * 1024, `room to place the free space between ${alone} and ${both}`);
+    fs.fillLeaving(Math.round((alone + both) / 2));
+    const before = liveHash(w);
+    await assert.rejects(w.backend().restore.restore({ workload: w.name, snapshot: snapshot.id, confirm: snapshot.id }, detachedContext()), (e: { code?: number; message: string }) => {
+      assert.equal(e.code, ErrorCodes.Rejected, e.message);
+      assert.match(e.message, /Not enough free space for \/bind, \/bind2: the new data needs [\d.]+ MiB plus a margin \([\d.]+ MiB in all\)/);
+      return true;
+    });
+    assert.equal(liveHash(w), before);
+    assert.deepEqual(await leftovers(w), []);
+    await assertRunning(w);
   });
 
   it('a helper image that is not present: the workload\'s own image is used', async () => {

@@ -125,6 +125,20 @@ describe('workspace export against the real engine', () => {
     assert.deepEqual(await containerGitState(plain, '/workspace'), before);
   });
 
+  it('a container without git whose repo holds a name that is not UTF-8: the fallback refuses (Rejected) instead of exporting another name', async () => {
+    const name = uniqueName('berth-ws-nogit-latin1');
+    const plain = await createTestContainer({ name, image: await ensureBusyboxImage() });
+    await execIn(plain, ['rm', '-rf', '/workspace']);
+    await copyBetweenContainers(gitContainer, '/workspace', plain, '/');
+    await execIn(plain, ['sh', '-c', "printf 'x\\n' > \"/workspace/$(printf 'caf\\351.txt')\""]);
+    const out = join(tempDir('berth-ws-out-'), 'latin1.patch');
+    await assert.rejects(backend.workspace.export({ workload: name }, { kind: 'file', path: out }, detachedContext()), (error: unknown) => {
+      const e = error as { code?: number; message?: string; extra?: { step?: string } };
+      return e.code === ErrorCodes.Rejected && /not UTF-8/.test(e.message ?? '') && /caf\\xe9\.txt/.test(e.message ?? '') && e.extra?.step === 'copy-out';
+    });
+    assert.equal(existsSync(out), false, 'no patch was written');
+  });
+
   it('a stopped workload is exported through the archive API', async () => {
     const name = uniqueName('berth-ws-stopped');
     const c = await createTestContainer({ name, image: await ensureGitImage() });

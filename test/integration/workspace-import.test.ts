@@ -8,6 +8,7 @@ import { ErrorCodes, ExitCodes } from '../../protocol/src';
 import { runCli } from '../../cli/src/cli';
 import { Backend } from '../../server/src/backend';
 import { detachedContext } from '../../server/src/operation';
+import { importRecordPath } from '../../server/src/workspace/records';
 import { crashAt } from '../fixtures/crash';
 import { cleanupTestObjects, createTestContainer, ensureBusyboxImage, uniqueName } from '../fixtures/docker';
 import { ensureGitImage } from '../fixtures/gitImage';
@@ -139,6 +140,35 @@ describe('workspace import against the real engine', () => {
     await assert.rejects(backend.workspace.import({ workload: name, dir: localRepo, path: '/x', branch: 'main' }, detachedContext()), (e: Error & { code?: number }) => e.code === ErrorCodes.Rejected && /already exists/.test(e.message));
     await assert.rejects(backend.workspace.import({ workload: name, dir: localRepo, path: '/x', branch: 'bad..name' }, detachedContext()), (e: Error & { code?: number }) => e.code === ErrorCodes.Rejected);
     await assert.rejects(backend.workspace.import({ workload: name, dir: localRepo, path: '/x', branch: 'ok', from: 'no-such-commit' }, detachedContext()), (e: Error & { code?: number }) => e.code === ErrorCodes.NotFound);
+  });
+
+  it('--branch without --from starts the new branch at the local HEAD, keeping the working-tree changes', async () => {
+    const name = uniqueName('berth-wsi');
+    const c = await createTestContainer({ name, image: await ensureGitImage() });
+    const head = git(localRepo, 'rev-parse', 'HEAD');
+    assert.notEqual(head, git(localRepo, 'rev-parse', 'HEAD~1'), 'the repo has more than one commit to start from');
+    const result = await backend.workspace.import({ workload: name, dir: localRepo, branch: 'from-head' }, detachedContext());
+    assert.equal(result.branch, 'from-head');
+    assert.equal(result.base, head);
+    assert.equal((await execIn(c, ['git', '-C', '/workspace', 'symbolic-ref', 'HEAD'])).trim(), 'refs/heads/from-head');
+    assert.equal((await execIn(c, ['git', '-C', '/workspace', 'rev-parse', 'HEAD'])).trim(), head);
+    assert.equal((await execIn(c, ['cat', '/workspace/.git/berth-base'])).trim(), head);
+    assert.equal((await execIn(c, ['git', '-C', '/workspace', 'status', '--porcelain'])).trim(), 'M a.txt', 'the modification came along');
+  });
+
+  it('a stopped workload is refused (Conflict naming its state): nothing is written into it or recorded', async () => {
+    const name = uniqueName('berth-wsi');
+    const c = await createTestContainer({ name, image: await ensureGitImage() });
+    await c.stop();
+    const record = importRecordPath(stateDir, (await backend.workloads.resolve(name)).identity.key, '/stopped');
+    await assert.rejects(backend.workspace.import({ workload: name, dir: localRepo, path: '/stopped' }, detachedContext()), (e: Error & { code?: number }) => {
+      assert.equal(e.code, ErrorCodes.Conflict, e.message);
+      assert.match(e.message, new RegExp(`${name} is exited; start it first`));
+      return true;
+    });
+    assert.equal(existsSync(record), false, 'no import record');
+    await c.start();
+    assert.equal((await execIn(c, ['sh', '-c', 'test -e /stopped && echo exists || echo absent'])).trim(), 'absent', 'nothing was created in the container');
   });
 
   it('CLI: --from without --branch is a usage error (exit 2)', async () => {

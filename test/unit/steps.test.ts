@@ -8,7 +8,7 @@ import { join, relative } from 'node:path';
 import { describe, it } from 'node:test';
 import { ALL_STEPS, PLUGIN_SCRIPT_STEPS, type Step } from '../../protocol/src';
 import { crashPoint } from '../../server/src/crash';
-import { parseLine } from '../../server/src/install/script';
+import { ScriptOutput } from '../../server/src/install/script';
 
 const REPO = join(__dirname, '..', '..', '..');
 
@@ -81,11 +81,25 @@ describe('named steps', () => {
     for (const step of ALL_STEPS) assert.match(step, /^[a-z]+(\.[a-z-]+)+$/);
   });
 
-  it('the driver takes only known steps from the script as steps (its output is not trusted)', () => {
-    assert.deepEqual(parseLine('STEP install.aside'), { kind: 'step', step: 'install.aside' });
-    assert.deepEqual(parseLine('OK install.aside'), { kind: 'ok', step: 'install.aside' });
-    assert.deepEqual(parseLine('STEP install.snapshot'), { kind: 'other', line: 'STEP install.snapshot' });
-    assert.deepEqual(parseLine('STEP restore.commit'), { kind: 'other', line: 'STEP restore.commit' });
+  it('the driver takes only known steps from the script as steps (its output is not trusted); any other is a protocol violation', () => {
+    const parse = (...records: string[][]) => {
+      const out = new ScriptOutput();
+      out.write(Buffer.concat([['BERTH', '2'], ...records].map((fields) => Buffer.from(`${fields.map((f) => `${f}\0`).join('')}\n`))));
+      out.finish();
+      return { events: out.events.slice(1), problem: out.problem };
+    };
+    assert.deepEqual(parse(['STEP', 'install.aside'], ['OK', 'install.aside']), {
+      events: [
+        { kind: 'step', step: 'install.aside' },
+        { kind: 'ok', step: 'install.aside' },
+      ],
+      problem: undefined,
+    });
+    for (const unknown of ['install.snapshot', 'restore.commit']) {
+      const { events, problem } = parse(['STEP', unknown]);
+      assert.deepEqual(events, [], unknown);
+      assert.match(problem ?? '', /step the backend does not know/);
+    }
   });
 
   it('the crash seam matches a listed step exactly, among several', () => {

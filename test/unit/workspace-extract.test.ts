@@ -4,13 +4,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { describe, it } from 'node:test';
-import { extractTree, UnsafeEntryError } from '../../server/src/archive/extractTree';
+import { extractTree, IncompleteExtractionError, UnsafeEntryError, UnsupportedNameError } from '../../server/src/archive/extractTree';
 
 /** One ustar entry (header + padded body), built by hand so tests can make hostile archives. */
-function entry(path: string, type: '0' | '1' | '2' | '3' | '5' | '6', options: { body?: string; link?: string; mode?: number } = {}): Buffer {
+function entry(path: string | Buffer, type: '0' | '1' | '2' | '3' | '5' | '6', options: { body?: string; link?: string | Buffer; mode?: number } = {}): Buffer {
   const body = Buffer.from(options.body ?? '');
   const header = Buffer.alloc(512);
-  header.write(path, 0, 100);
+  Buffer.from(path).copy(header, 0, 0, 100);
   header.write(`${(options.mode ?? (type === '5' ? 0o755 : 0o644)).toString(8).padStart(7, '0')}\0`, 100);
   header.write('0000000\0', 108);
   header.write('0000000\0', 116);
@@ -18,7 +18,7 @@ function entry(path: string, type: '0' | '1' | '2' | '3' | '5' | '6', options: {
   header.write('00000000000\0', 136);
   header.write('        ', 148);
   header.write(type, 156);
-  if (options.link) header.write(options.link, 157, 100);
+  if (options.link) Buffer.from(options.link).copy(header, 157, 0, 100);
   header.write('ustar\0', 257);
   header.write('00', 263);
   let sum = 0;
@@ -92,8 +92,36 @@ describe('extractTree (a container\'s archive, untrusted)', () => {
     const dest = target();
     // The link comes first in the archive; the file "through" it must not land in /tmp.
     const marker = `berth-through-${process.pid}`;
-    await assert.rejects(extractTree(archive(entry('./', '5'), entry('./d', '2', { link: '/tmp' }), entry(`./d/${marker}`, '0', { body: 'x' })), dest, { strip: 1 }));
+    await assert.rejects(extractTree(archive(entry('./', '5'), entry('./d', '2', { link: '/tmp' }), entry(`./d/${marker}`, '0', { body: 'x' })), dest, { strip: 1 }), UnsafeEntryError);
     assert.equal(existsSync(join('/tmp', marker)), false);
+  });
+});
+
+describe('extractTree names', () => {
+  it('writes names and link targets as their exact bytes: a newline, a backslash, UTF-8', async () => {
+    const dest = target();
+    await extractTree(
+      archive(entry('./', '5'), entry('./new\nline', '0', { body: 'n' }), entry('./back\\slash', '0', { body: 'b' }), entry('./caf\u00e9', '0', { body: 'u' }), entry('./l', '2', { link: 'a\nb' })),
+      dest,
+      { strip: 1 },
+    );
+    assert.deepEqual(readdirSync(dest).sort(), ['back\\slash', 'caf\u00e9', 'l', 'new\nline']);
+    assert.equal(readlinkSync(join(dest, 'l')), 'a\nb');
+  });
+
+  for (const [what, bad] of [
+    ['a file name', entry(Buffer.from('./caf\xe9.txt', 'latin1'), '0', { body: 'x' })],
+    ['a link target', entry('./l', '2', { link: Buffer.from('caf\xe9', 'latin1') })],
+  ] as const) {
+    it(`refuses ${what} that is not UTF-8, instead of writing another name (the patch would show another file)`, async () => {
+      const dest = target();
+      await assert.rejects(extractTree(archive(entry('./', '5'), bad), dest, { strip: 1 }), (e: unknown) => e instanceof UnsupportedNameError && /not UTF-8/.test(e.message) && /caf\\xe9/.test(e.message));
+    });
+  }
+
+  it('refuses a name the archive holds twice (a second entry would replace the first)', async () => {
+    const dest = target();
+    await assert.rejects(extractTree(archive(entry('./', '5'), entry('./a', '0', { body: 'one' }), entry('./a', '0', { body: 'two' })), dest, { strip: 1 }), UnsafeEntryError);
   });
 });
 
@@ -101,6 +129,6 @@ describe('extractTree integrity', () => {
   it('refuses an archive cut off at an entry boundary (no end marker)', async () => {
     const dest = target();
     const cut = Readable.from([Buffer.concat([entry('./', '5'), entry('./a.txt', '0', { body: 'complete entry' })])]);
-    await assert.rejects(extractTree(cut, dest, { strip: 1 }), /ended early/);
+    await assert.rejects(extractTree(cut, dest, { strip: 1 }), (e: unknown) => e instanceof IncompleteExtractionError && /end-of-archive marker/.test(e.message));
   });
 });

@@ -20,9 +20,11 @@ export interface GunzipStats {
 
 /**
  * Inflates a gzip stream (all members) with our own bound on the output, and hashes the
- * compressed bytes on the way in. tar's `maxDecompressionRatio` is not used for this: it rejects
- * legitimate zero-filled files and does not bound total output (PITFALLS §6); the bound here
- * comes from the sizes the manifest declares. `done` resolves after the input is fully read and
+ * compressed bytes on the way in. tar's `maxDecompressionRatio` is not used for this: since tar
+ * 7.5.19 its default of 1000 rejects legitimate archives (a volume holding a 256 MiB zero-filled
+ * file failed at a ratio of 1000.01), and a ratio does not bound the total output either (a
+ * 256 MiB stream at ratio 48 went through); the bound here comes from the sizes the manifest
+ * declares. `done` resolves after the input is fully read and
  * checks that the gzip stream used every byte of it (no trailing data).
  */
 export function boundedGunzip(source: Readable, bounds: GunzipBounds): { output: Readable; done: Promise<GunzipStats> } {

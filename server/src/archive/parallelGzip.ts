@@ -140,7 +140,11 @@ export class ParallelGzipFile {
   }
 }
 
-/** Writes the whole buffer at `position`, looping on short writes (PITFALLS §9). */
+/**
+ * Writes the whole buffer at `position`, looping on short writes: a write(2) may write fewer bytes
+ * than asked (a full disk), and a writer that ignores `bytesWritten` leaves a truncated file
+ * behind while reporting success (write-file-atomic 8 did exactly that on a full disk).
+ */
 export async function writeAll(handle: FileHandle, data: Buffer, position: number): Promise<void> {
   let offset = 0;
   while (offset < data.length) {

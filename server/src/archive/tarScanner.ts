@@ -1,7 +1,9 @@
 // The one place Berth reads tar. Every archive (the engine's tar during capture, stored
 // snapshots during verify and restore, foreign files during import, plugin roots read through
-// the engine) goes through scanTar, so validation and extraction always see the same entries:
-// tar readers that disagree about an archive are how files get smuggled past a check.
+// the engine, a repo copied out of a container for the export's fallback in extractTree.ts)
+// goes through scanTar, so validation and extraction always see the same entries: tar readers
+// that disagree about an archive are how files get smuggled past a check. tar v7 is used only
+// to write archives (packTree.ts, pluginTar.ts).
 //
 // The reader is Berth's own (RawTarReader below), not tar v7's Parser, because a name is any
 // bytes but NUL and the Parser cannot read such names: its Header and Pax decode them as UTF-8
@@ -73,6 +75,8 @@ export interface ScanOptions {
   readonly maxTrailingBytes?: number;
   /** Builds the error for a format problem; `path` is the entry being read, if any. */
   readonly formatError: (message: string, path: string | undefined) => Error;
+  /** Told the bytes of tar read so far, after each chunk. */
+  readonly onProgress?: (tarBytes: number) => void;
 }
 
 export interface ScanResult {
@@ -109,6 +113,7 @@ export async function scanTar(source: Readable | AsyncIterable<Buffer>, visitor:
       }
       tarBytes += chunk.length;
       reader.write(chunk);
+      options.onProgress?.(tarBytes);
       await visitor.ready?.();
     }
     if (options.signal?.aborted) throw new CancelledError();

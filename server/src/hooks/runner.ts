@@ -1,6 +1,6 @@
 // Runs one hook inside its container through the engine's exec (docs/consistency.md). The hook
-// is started by a small /bin/sh wrapper that reports its PID first, so a hook that outlives its
-// timeout (or its cancelled operation) can be stopped: TERM to its process group (an exec'd
+// is started by hook-run.sh, which reports its PID first, so a hook that outlives its timeout (or
+// its cancelled operation) can be stopped by hook-stop.sh: TERM to its process group (an exec'd
 // process leads its own session and group, so children such as pg_dump go too), KILL 5 s later.
 // Without /bin/sh in the image an argv hook runs directly, and a timed-out one can only be
 // abandoned (said in the outcome). Output is bounded (output.ts) and goes to the log at the end.
@@ -11,6 +11,11 @@ import { BerthError, errorMessage } from '../errors';
 import type { Log } from '../log';
 import type { HookCommand, WorkloadHooks } from './labels';
 import { OutputTail, PidLineSink } from './output';
+import HOOK_RUN from './hook-run.sh';
+import HOOK_STOP from './hook-stop.sh';
+
+/** The two shell programs, for their unit tests. */
+export const HOOK_SCRIPTS = { run: HOOK_RUN, stop: HOOK_STOP } as const;
 
 /** The container a hook runs in. */
 export interface HookTarget {
@@ -20,18 +25,6 @@ export interface HookTarget {
   /** Container name, for messages. */
   readonly name: string;
 }
-
-/** exec "$@" keeps the wrapper's PID, so the PID printed is the hook's own. */
-const PID_WRAPPER = 'printf "berth-hook-pid:%s\\n" "$$"; exec "$@"';
-/** TERM to the group (or the process), up to 5 s to go, then KILL. Always exits 0. */
-const STOP_SCRIPT = [
-  'pid=$1',
-  'kill -TERM -"$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null',
-  'i=0',
-  'while [ -e /proc/"$pid" ] && [ "$i" -lt 5 ]; do sleep 1; i=$((i + 1)); done',
-  'if [ -e /proc/"$pid" ]; then kill -KILL -"$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null; fi',
-  'exit 0',
-].join('\n');
 
 export interface RunHookOptions {
   readonly log: Log;
@@ -65,7 +58,7 @@ export async function runHook(engine: Engine, target: HookTarget, event: HookEve
   if (command.shell && !shell) {
     return report(log, target, command, done('failed', { message: l10n.t('the hook is a string, which is run by /bin/sh -c, and {0} has no /bin/sh; give it as a JSON array', target.name) }));
   }
-  const cmd = shell ? ['/bin/sh', '-c', PID_WRAPPER, 'berth-hook', ...command.argv] : [...command.argv];
+  const cmd = shell ? ['/bin/sh', '-c', HOOK_RUN, 'berth-hook', ...command.argv] : [...command.argv];
   const tail = new OutputTail();
   const stdout = shell ? new PidLineSink(tail) : tail.sink();
   const timeoutMs = options.timeoutMs ?? hooks.timeoutMs;
@@ -108,7 +101,7 @@ async function hasShell(engine: Engine, containerId: string): Promise<boolean> {
 
 async function stopHook(engine: Engine, containerId: string, pid: number): Promise<boolean> {
   try {
-    await engine.exec(containerId, { cmd: ['/bin/sh', '-c', STOP_SCRIPT, 'berth-hook-stop', String(pid)], signal: AbortSignal.timeout(30_000), maxOutputBytes: 4096 });
+    await engine.exec(containerId, { cmd: ['/bin/sh', '-c', HOOK_STOP, 'berth-hook-stop', String(pid)], signal: AbortSignal.timeout(30_000), maxOutputBytes: 4096 });
     return true;
   } catch {
     return false;

@@ -78,6 +78,11 @@ export async function installPlugin(deps: PluginDeps, request: InstallRequest, c
     }
     const { value, via } = outcome;
     const { result, usedPutArchive } = value;
+    // The install stands; what the best-effort GC could not delete is said, not swallowed: the
+    // older version stays in .previous (and the next sweep tries again).
+    for (const e of result.events) {
+      if (e.kind === 'warn') deps.log.warn(l10n.t('Installing plugin {0} into {1}: {2}', name, target.workload.name, e.text));
+    }
     const previous = info(result.events, 'previous');
     const { recovered, removed } = swept(result.events);
     return {

@@ -12,7 +12,7 @@ const STAMP = /^(\d{8}T\d{9}Z)-(\d+)-([0-9a-f]+)$/;
 /**
  * Validates a plugin name: one path segment of [A-Za-z0-9._-], at most MAX_PLUGIN_NAME
  * characters, not `.`, `..` nor a dot-name (those are Berth's: `.staging`, `.previous`). The
- * charset keeps names safe in paths, shell globs and the script's line protocol.
+ * charset keeps names safe in paths, shell globs and the journal's `name <value>` line.
  */
 export function validatePluginName(name: string): string {
   const shown = quoted(name);

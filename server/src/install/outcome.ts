@@ -1,5 +1,6 @@
 import * as l10n from '@vscode/l10n';
 import type { Workload } from '../../../protocol/src';
+import { displayName } from '../archive/names';
 import { BerthError, ConflictError, NotFoundError, OperationFailedError } from '../errors';
 import type { ScriptResult } from './runner';
 import { ScriptExit, type ScriptEvent } from './script';
@@ -17,13 +18,17 @@ export function info(events: readonly ScriptEvent[], key: string): string | unde
   return undefined;
 }
 
-/** What a sweep did, as `<name> rolled-back|rolled-forward` and `.staging/<entry>` lines. */
+/**
+ * What a sweep did, as `<name> rolled-back|rolled-forward` and `.staging/<entry>` strings for
+ * people: a leftover's name is whatever bytes the container chose, so it is shown as
+ * displayName shows it (`\n`, `\xe9`, `\\`), never as raw control characters.
+ */
 export function swept(events: readonly ScriptEvent[]): { recovered: string[]; removed: string[] } {
   const recovered: string[] = [];
   const removed: string[] = [];
   for (const e of events) {
-    if (e.kind === 'recovered') recovered.push(`${e.name} ${e.how}`);
-    else if (e.kind === 'removed') removed.push(e.entry);
+    if (e.kind === 'recovered') recovered.push(`${displayName(e.name)} ${e.how}`);
+    else if (e.kind === 'removed') removed.push(displayName(e.entry));
   }
   return { recovered, removed };
 }

@@ -1,25 +1,41 @@
+# shellcheck shell=sh
 # Berth's in-container plugin protocol (docs/plugins.md). The backend runs it as
 #   sh -c "<this script>" berth <op> <root> [args...]
 # inside the workload (or a helper container that mounts the same volume), with the env
 # variables BERTH_CRASH_AT and BERTH_FAULT_AT always set (maybe empty).
 #
+# Bundled as text (esbuild loader `.sh: text`); unit-tested under dash and busybox sh
+# (test/unit/plugins-script.test.ts).
+#
 # POSIX sh only. External tools: mkdir, mv, rm; tar for `install stream`; df, sync and chmod
 # when present. Everything else uses shell builtins, so an install costs few forks.
 #
-# stdout is a line protocol the backend parses; every line starts with a keyword:
-#   BERTH 1                 the script runs (proves there is a shell)
-#   STEP <step>             a named step begins (crash seam, progress, logs)
-#   OK <step>               the step finished
-#   INFO <key> <value>      facts for the result (previous stamp, gc count)
-#   WARN <text>             something best-effort did not work
-#   FAIL <step> <text>      the step failed; the text is the cause
-#   ROLLBACK <text>         what was rolled back after a failure
-#   ROLLBACKFAIL <text>     the rollback itself failed, and why
-#   RECOVERED <name> <how>  the sweep finished an interrupted operation (rolled-back/-forward)
-#   REMOVED <entry>         the sweep deleted a leftover
+# stdout is a protocol of records the backend parses (server/src/install/script.ts). A record
+# is a keyword and a fixed number of fields, each ended by a NUL byte, then a newline:
+#   KEYWORD NUL (field NUL)*arity LF
+# No field can hold a NUL (a shell string cannot, nor can a file name), so no name, link target
+# or tool message, whatever else it holds (newlines included), can end a field or a record early
+# or pass for another; the arity is fixed per keyword and the newline after the last field is
+# checked, so a record that does not parse is an error in the backend, never skipped.
+# Keywords and their fields:
+#   BERTH <version=2>                 the script runs (proves there is a shell); always first
+#   STEP <step>                       a named step begins (crash seam, progress, logs)
+#   OK <step>                         the step finished
+#   INFO <key> <value>                facts for the result (previous stamp, gc count, marker)
+#   WARN <text>                       something best-effort did not work
+#   FAIL <step> <text>                the step failed; the text is the cause
+#   ROLLBACK <text>                   what was rolled back after a failure
+#   ROLLBACKFAIL <text>               the rollback itself failed, and why
+#   RECOVERED <name> <how>            the sweep finished an interrupted operation
+#                                     (how: rolled-back | rolled-forward)
+#   REMOVED <entry>                   the sweep deleted a leftover (.staging/<n>, .previous/<n>)
 #   NOTAR | NOTFOUND <text> | CONFLICT <text>
-#   ROOT present|missing, LIVE ..., PREV ..., STAGING ..., JUNK ... (list)
-#   DONE                    the operation finished
+#   ROOT <present|missing>            (list, sweep)
+#   LIVE <name> <complete|incomplete> <marker>          (list; the marker's first line, or empty)
+#   PREV <name> <stamp> <complete|incomplete> <marker>  (list)
+#   STAGING <entry> | JUNK <previous|staging>           (list)
+#   CRASH <step>                      the crash seam is about to kill the script
+#   DONE                              the operation finished; nothing follows
 # Exit codes: 0 done, 2 usage, 3 no tar (the backend falls back to putArchive), 4 not found,
 # 10 failed and rolled back, 11 failed and the rollback failed too, 12 the marker failed,
 # 13 conflict.
@@ -39,9 +55,14 @@ err=
 nl='
 '
 
-say() { printf '%s\n' "$*"; }
+# One record (see the header): every argument is a field ended by NUL, the record by a newline.
+say() {
+  printf '%s\0' "$@"
+  printf '\n'
+}
 
-# Flattens text to one line so it fits the protocol.
+# Flattens a tool's multi-line message to one line, so error messages read as one sentence
+# (the record framing does not need it: a field may hold newlines).
 flat() {
   f_rest=$1
   f_out=
@@ -58,11 +79,11 @@ flat() {
 # before the step.
 step() {
   cur=$1
-  say "STEP $1"
-  case ",$BERTH_CRASH_AT," in *",$1,"*) say "CRASH $1"; kill -9 $$ ;; esac
+  say STEP "$1"
+  case ",$BERTH_CRASH_AT," in *",$1,"*) say CRASH "$1"; kill -9 $$ ;; esac
 }
 
-ok() { say "OK $cur"; }
+ok() { say OK "$cur"; }
 
 # The fault seam for tests: makes the named action fail as if the OS had refused it.
 faulted() {
@@ -167,6 +188,10 @@ newest() {
     [ "${n_b%.*}" = "$1" ] || continue
     n_s=${n_b##*.}
     is_stamp "$n_s" || continue
+    # POSIX leaves test's string \> undefined, but every /bin/sh a container has (dash, busybox
+    # ash, bash, mksh, ksh, zsh, yash) compares bytes with it, as the backend's sort of stamps
+    # does; a portable compare would fork per entry.
+    # shellcheck disable=SC3012
     [ "$n_s" \> "$2" ] && return 1
   done
   return 0
@@ -193,21 +218,21 @@ recover() {
     install)
       if [ -d "$r_S" ] || [ "$j_phase" = rollback ]; then
         if exists "$r_L"; then
-          wipe "$r_P" || { say "WARN $err"; return 1; }
+          wipe "$r_P" || { say WARN "$err"; return 1; }
         elif exists "$r_P"; then
-          rn "$r_P" "$r_L" || { say "WARN $err"; return 1; }
+          rn "$r_P" "$r_L" || { say WARN "$err"; return 1; }
         fi
-        wipe "$r_S" || { say "WARN $err"; return 1; }
-        say "RECOVERED $j_name rolled-back"
+        wipe "$r_S" || { say WARN "$err"; return 1; }
+        say RECOVERED "$j_name" rolled-back
       elif [ -d "$r_L" ]; then
         if [ ! -f "$r_L/.complete" ]; then
-          write_marker "$r_L" "$j_name" "$j_stamp" "$j_version" || { say "WARN $err"; return 1; }
+          write_marker "$r_L" "$j_name" "$j_stamp" "$j_version" || { say WARN "$err"; return 1; }
           durable "$r_L"
         fi
-        say "RECOVERED $j_name rolled-forward"
+        say RECOVERED "$j_name" rolled-forward
       elif exists "$r_P"; then
-        rn "$r_P" "$r_L" || { say "WARN $err"; return 1; }
-        say "RECOVERED $j_name rolled-back"
+        rn "$r_P" "$r_L" || { say WARN "$err"; return 1; }
+        say RECOVERED "$j_name" rolled-back
       fi
       ;;
     rollback)
@@ -217,17 +242,17 @@ recover() {
         return $?
       elif exists "$r_L"; then
         if exists "$r_F"; then
-          wipe "$r_P" || { say "WARN $err"; return 1; }
-          say "RECOVERED $j_name rolled-back"
+          wipe "$r_P" || { say WARN "$err"; return 1; }
+          say RECOVERED "$j_name" rolled-back
         else
-          say "RECOVERED $j_name rolled-forward"
+          say RECOVERED "$j_name" rolled-forward
         fi
       elif exists "$r_F"; then
-        rn "$r_F" "$r_L" || { say "WARN $err"; return 1; }
-        say "RECOVERED $j_name rolled-forward"
+        rn "$r_F" "$r_L" || { say WARN "$err"; return 1; }
+        say RECOVERED "$j_name" rolled-forward
       elif exists "$r_P"; then
-        rn "$r_P" "$r_L" || { say "WARN $err"; return 1; }
-        say "RECOVERED $j_name rolled-back"
+        rn "$r_P" "$r_L" || { say WARN "$err"; return 1; }
+        say RECOVERED "$j_name" rolled-back
       fi
       ;;
     *)
@@ -255,15 +280,15 @@ quarantine_journal() {
   q_dir=$root/.quarantine/$q_b
   q_i=0
   while exists "$q_dir"; do q_i=$((q_i + 1)); q_dir=$root/.quarantine/$q_b.$q_i; done
-  if ! err=$(mkdir -p -- "$q_dir" 2>&1); then say "WARN cannot create $q_dir: $(flat "$err")"; return 1; fi
+  if ! err=$(mkdir -p -- "$q_dir" 2>&1); then say WARN "cannot create $q_dir: $(flat "$err")"; return 1; fi
   if [ "$q_n" != "$q_b" ] && is_name "$q_n" && ! exists "$root/$q_n" && [ -d "$pv/$q_b" ]; then
-    rn "$pv/$q_b" "$root/$q_n" || { say "WARN $err"; return 1; }
-    say "RECOVERED $q_n rolled-back"
+    rn "$pv/$q_b" "$root/$q_n" || { say WARN "$err"; return 1; }
+    say RECOVERED "$q_n" rolled-back
   fi
-  if exists "$st/$q_b"; then rn "$st/$q_b" "$q_dir/staged" || { say "WARN $err"; return 1; }; fi
-  rn "$1" "$q_dir/journal" || { say "WARN $err"; return 1; }
+  if exists "$st/$q_b"; then rn "$st/$q_b" "$q_dir/staged" || { say WARN "$err"; return 1; }; fi
+  rn "$1" "$q_dir/journal" || { say WARN "$err"; return 1; }
   durable "$root"
-  say "WARN unreadable journal $1: moved into quarantine at $q_dir with its staged copy; nothing was deleted"
+  say WARN "unreadable journal $1: moved into quarantine at $q_dir with its staged copy; nothing was deleted"
   return 0
 }
 
@@ -287,7 +312,7 @@ sweep() {
     exists "$s_e" || continue
     s_b=${s_e##*/}
     case $s_keep in *" ${s_b%.journal} "*) continue ;; esac
-    if wipe "$s_e"; then say "REMOVED .staging/$s_b"; else say "WARN $err"; s_failed=1; fi
+    if wipe "$s_e"; then say REMOVED ".staging/$s_b"; else say WARN "$err"; s_failed=1; fi
   done
   for s_e in "$pv"/* "$pv"/.[!.]* "$pv"/..?*; do
     exists "$s_e" || continue
@@ -298,17 +323,17 @@ sweep() {
       continue
     fi
     case $s_keep in *" $s_n.$s_s "*) continue ;; esac
-    if wipe "$s_e"; then say "REMOVED .previous/$s_b"; else say "WARN $err"; s_failed=1; fi
+    if wipe "$s_e"; then say REMOVED ".previous/$s_b"; else say WARN "$err"; s_failed=1; fi
   done
   return "$s_failed"
 }
 
 prepare() {
   step install.prepare
-  if faulted install.prepare; then say "FAIL install.prepare $err"; exit 10; fi
+  if faulted install.prepare; then say FAIL install.prepare "$err"; exit 10; fi
   if [ -d "$st" ] && [ -d "$pv" ]; then ok; return 0; fi
   if ! err=$(mkdir -p -- "$st" "$pv" 2>&1); then
-    say "FAIL install.prepare cannot create $st and $pv: $(flat "$err")"
+    say FAIL install.prepare "cannot create $st and $pv: $(flat "$err")"
     exit 10
   fi
   ok
@@ -338,14 +363,14 @@ space_check() {
 
 # Failure before the swap: remove what this install staged; the live plugin is untouched.
 undo_stage() {
-  say "FAIL $cur $1"
+  say FAIL "$cur" "$1"
   cur=install.rollback
   if faulted install.rollback || ! wipe "$S" || ! wipe "$J"; then
-    say "ROLLBACKFAIL could not remove the staged copy $S: $err"
+    say ROLLBACKFAIL "could not remove the staged copy $S: $err"
     exit 11
   fi
   rm -f -- "$J.tmp" 2>/dev/null
-  say "ROLLBACK removed the staged copy; the live plugin is untouched"
+  say ROLLBACK "removed the staged copy; the live plugin is untouched"
   exit 10
 }
 
@@ -355,7 +380,7 @@ install() {
   version=${5:-}
   bytes=${6:-0}
   mode=${7:-stream}
-  if ! is_name "$name" || ! is_stamp "$stamp"; then say "FAIL install.prepare bad arguments"; exit 2; fi
+  if ! is_name "$name" || ! is_stamp "$stamp"; then say FAIL install.prepare "bad arguments"; exit 2; fi
   L=$root/$name
   S=$st/$name.$stamp
   P=$pv/$name.$stamp
@@ -365,12 +390,12 @@ install() {
   if [ "$mode" = stream ]; then
     prepare
     if ! sweep install.sweep; then
-      say "FAIL install.sweep leftovers of an earlier operation could not be cleaned up; nothing was installed"
+      say FAIL install.sweep "leftovers of an earlier operation could not be cleaned up; nothing was installed"
       exit 10
     fi
     command -v tar >/dev/null 2>&1 || { say NOTAR; exit 3; }
     step install.stage
-    if ! space_check "$bytes"; then say "FAIL install.stage $err"; say "ROLLBACK nothing was written"; exit 10; fi
+    if ! space_check "$bytes"; then say FAIL install.stage "$err"; say ROLLBACK "nothing was written"; exit 10; fi
     if faulted install.stage || ! err=$(mkdir -- "$S" 2>&1); then undo_stage "cannot create $S: $(flat "$err")"; fi
     # The archive's modes are already decided (permission bits, sticky on folders, never
     # setuid/setgid); umask 0 applies them as they are for a container user other than root,
@@ -397,18 +422,18 @@ install() {
   if exists "$L"; then
     if ! rn "$L" "$P"; then undo_stage "$err"; fi
     had_previous=yes
-    say "INFO previous $stamp"
+    say INFO previous "$stamp"
   fi
   ok
 
   step install.swap
   if ! rn "$S" "$L"; then
-    say "FAIL install.swap $err"
+    say FAIL install.swap "$err"
     cur=install.rollback
     write_journal "$J" install "$name" "$stamp" - "$version" rollback || :
     if [ "$had_previous" = yes ]; then
       if faulted install.rollback || ! rn "$P" "$L"; then
-        say "ROLLBACKFAIL could not put the previous version back from $P to $L: $err"
+        say ROLLBACKFAIL "could not put the previous version back from $P to $L: $err"
         exit 11
       fi
       what="renamed the previous version back to live"
@@ -416,17 +441,17 @@ install() {
       what="the live plugin stays absent"
     fi
     if ! wipe "$S" || ! wipe "$J"; then
-      say "ROLLBACKFAIL $what, but could not remove the staged copy $S: $err"
+      say ROLLBACKFAIL "$what, but could not remove the staged copy $S: $err"
       exit 11
     fi
-    say "ROLLBACK removed the staged copy; $what"
+    say ROLLBACK "removed the staged copy; $what"
     exit 10
   fi
   ok
 
   step install.marker
   if ! write_marker "$L" "$name" "$stamp" "$version"; then
-    say "FAIL install.marker $err"
+    say FAIL install.marker "$err"
     rm -f -- "$J" 2>/dev/null
     exit 12
   fi
@@ -439,7 +464,7 @@ install() {
   for g_e in "$pv/$name".*; do
     exists "$g_e" || continue
     g_b=${g_e##*/}
-    [ "${g_b%.*}" = "$name" ] && is_stamp "${g_b##*.}" || continue
+    { [ "${g_b%.*}" = "$name" ] && is_stamp "${g_b##*.}"; } || continue
     [ "$g_e" = "$P" ] && [ "$had_previous" = yes ] && continue
     # One rename takes the older version out of .previous at once; deleting it can wait.
     if rn "$g_e" "$st/$g_b.removed"; then
@@ -448,7 +473,7 @@ install() {
     elif wipe "$g_e"; then
       gc=$((gc + 1))
     else
-      say "WARN $err"
+      say WARN "$err"
     fi
   done
   if [ -n "$g_doomed" ]; then
@@ -461,7 +486,7 @@ install() {
       gc_removed
     fi
   fi
-  say "INFO gc $gc"
+  say INFO gc "$gc"
   ok
   say DONE
 }
@@ -470,7 +495,7 @@ install() {
 gc_removed() {
   for g_e in "$st/$name".*.removed; do
     exists "$g_e" || continue
-    wipe "$g_e" || say "WARN $err; the next sweep removes it"
+    wipe "$g_e" || say WARN "$err; the next sweep removes it"
   done
 }
 
@@ -480,6 +505,8 @@ gc_removed() {
 # PID 1 does not reap: the GC then runs in the foreground, and zombies stay few.
 reaps_orphans() {
   z_now=
+  # z_rest takes the rest of the line, so z_now holds the whole seconds alone.
+  # shellcheck disable=SC2034
   { IFS=' .' read -r z_now z_rest < /proc/uptime; } 2>/dev/null || return 0
   case $z_now in '' | *[!0-9]*) return 0 ;; esac
   for z_f in /proc/[0-9]*/stat; do
@@ -503,12 +530,12 @@ reaps_orphans() {
 rollback() {
   name=${3:-}
   stamp=${4:-}
-  if ! is_name "$name" || ! is_stamp "$stamp"; then say "FAIL rollback.prepare bad arguments"; exit 2; fi
+  if ! is_name "$name" || ! is_stamp "$stamp"; then say FAIL rollback.prepare "bad arguments"; exit 2; fi
   L=$root/$name
   A=$pv/$name.$stamp
   J=$st/$name.$stamp.journal
   if ! sweep rollback.sweep; then
-    say "FAIL rollback.sweep leftovers of an earlier operation could not be cleaned up; nothing was changed"
+    say FAIL rollback.sweep "leftovers of an earlier operation could not be cleaned up; nothing was changed"
     exit 10
   fi
   from=
@@ -518,45 +545,47 @@ rollback() {
     [ "${b_b%.*}" = "$name" ] || continue
     b_s=${b_b##*.}
     is_stamp "$b_s" || continue
+    # test's \> compares bytes in every container sh (see newest()).
+    # shellcheck disable=SC3012
     if [ -z "$from" ] || [ "$b_s" \> "$from" ]; then from=$b_s; fi
   done
-  if [ -z "$from" ]; then say "NOTFOUND there is no previous version of $name in $pv"; exit 4; fi
+  if [ -z "$from" ]; then say NOTFOUND "there is no previous version of $name in $pv"; exit 4; fi
   F=$pv/$name.$from
   if [ ! -d "$F" ] || [ ! -f "$F/.complete" ]; then
-    say "CONFLICT the previous version $F has no .complete marker: it was never fully installed, so Berth does not roll back to it"
+    say CONFLICT "the previous version $F has no .complete marker: it was never fully installed, so Berth does not roll back to it"
     exit 13
   fi
-  say "INFO from $from"
+  say INFO from "$from"
   b_m=
   IFS= read -r b_m < "$F/.complete" || :
-  say "INFO marker $b_m"
+  say INFO marker "$b_m"
   step rollback.journal
   mkdir -p -- "$st" 2>/dev/null
-  if ! write_journal "$J" rollback "$name" "$stamp" "$from" - staged; then say "FAIL rollback.journal $err"; say "ROLLBACK nothing was changed"; exit 10; fi
+  if ! write_journal "$J" rollback "$name" "$stamp" "$from" - staged; then say FAIL rollback.journal "$err"; say ROLLBACK "nothing was changed"; exit 10; fi
   durable "$st"
   ok
   step rollback.aside
   aside=no
   if exists "$L"; then
     if ! rn "$L" "$A"; then
-      say "FAIL rollback.aside $err"
+      say FAIL rollback.aside "$err"
       rm -f -- "$J"
-      say "ROLLBACK nothing was changed; the live plugin is untouched"
+      say ROLLBACK "nothing was changed; the live plugin is untouched"
       exit 10
     fi
     aside=yes
-    say "INFO replaced $stamp"
+    say INFO replaced "$stamp"
   fi
   ok
   step rollback.restore
   if ! rn "$F" "$L"; then
-    say "FAIL rollback.restore $err"
+    say FAIL rollback.restore "$err"
     cur=rollback.undo
     if [ "$aside" = yes ]; then
-      if faulted rollback.undo || ! rn "$A" "$L"; then say "ROLLBACKFAIL could not put $A back to $L: $err"; exit 11; fi
+      if faulted rollback.undo || ! rn "$A" "$L"; then say ROLLBACKFAIL "could not put $A back to $L: $err"; exit 11; fi
     fi
     rm -f -- "$J"
-    say "ROLLBACK the live plugin is back as it was"
+    say ROLLBACK "the live plugin is back as it was"
     exit 10
   fi
   ok
@@ -570,11 +599,11 @@ rollback() {
 remove() {
   name=${3:-}
   stamp=${4:-}
-  if ! is_name "$name" || ! is_stamp "$stamp"; then say "FAIL remove.prepare bad arguments"; exit 2; fi
+  if ! is_name "$name" || ! is_stamp "$stamp"; then say FAIL remove.prepare "bad arguments"; exit 2; fi
   L=$root/$name
   R=$st/$name.$stamp.removed
   if ! sweep remove.sweep; then
-    say "FAIL remove.sweep leftovers of an earlier operation could not be cleaned up; nothing was removed"
+    say FAIL remove.sweep "leftovers of an earlier operation could not be cleaned up; nothing was removed"
     exit 10
   fi
   found=no
@@ -584,45 +613,45 @@ remove() {
     m_b=${m_e##*/}
     [ "${m_b%.*}" = "$name" ] && is_stamp "${m_b##*.}" && found=yes
   done
-  if [ "$found" = no ]; then say "NOTFOUND there is no plugin $name in $root"; exit 4; fi
+  if [ "$found" = no ]; then say NOTFOUND "there is no plugin $name in $root"; exit 4; fi
   step remove.previous
   removed=0
   for m_e in "$pv/$name".*; do
     exists "$m_e" || continue
     m_b=${m_e##*/}
-    [ "${m_b%.*}" = "$name" ] && is_stamp "${m_b##*.}" || continue
-    if ! wipe "$m_e"; then say "FAIL remove.previous $err"; say "ROLLBACK the live plugin is untouched"; exit 10; fi
+    { [ "${m_b%.*}" = "$name" ] && is_stamp "${m_b##*.}"; } || continue
+    if ! wipe "$m_e"; then say FAIL remove.previous "$err"; say ROLLBACK "the live plugin is untouched"; exit 10; fi
     removed=$((removed + 1))
   done
-  say "INFO previous $removed"
+  say INFO previous "$removed"
   ok
   step remove.aside
   if exists "$L"; then
     mkdir -p -- "$st" 2>/dev/null
-    if ! rn "$L" "$R"; then say "FAIL remove.aside $err"; say "ROLLBACK the live plugin is untouched"; exit 10; fi
+    if ! rn "$L" "$R"; then say FAIL remove.aside "$err"; say ROLLBACK "the live plugin is untouched"; exit 10; fi
   fi
   ok
   step remove.delete
-  if ! wipe "$R"; then say "WARN $err; the next sweep removes it"; fi
+  if ! wipe "$R"; then say WARN "$err; the next sweep removes it"; fi
   durable "$root"
   ok
   say DONE
 }
 
 sweep_op() {
-  if ! exists "$root"; then say "ROOT missing"; say DONE; exit 0; fi
+  if ! exists "$root"; then say ROOT missing; say DONE; exit 0; fi
   if sweep sweep; then
     durable "$root"
     say DONE
     exit 0
   fi
-  say "FAIL sweep.clean some leftovers could not be cleaned up"
+  say FAIL sweep.clean "some leftovers could not be cleaned up"
   exit 10
 }
 
 list() {
-  if [ ! -d "$root" ]; then say "ROOT missing"; say DONE; exit 0; fi
-  say "ROOT present"
+  if [ ! -d "$root" ]; then say ROOT missing; say DONE; exit 0; fi
+  say ROOT present
   for l_d in "$root"/*; do
     [ -d "$l_d" ] || continue
     l_n=${l_d##*/}
@@ -630,9 +659,9 @@ list() {
     if [ -f "$l_d/.complete" ]; then
       l_m=
       IFS= read -r l_m < "$l_d/.complete" || :
-      say "LIVE $l_n complete $l_m"
+      say LIVE "$l_n" complete "$l_m"
     else
-      say "LIVE $l_n incomplete"
+      say LIVE "$l_n" incomplete ''
     fi
   done
   for l_e in "$pv"/* "$pv"/.[!.]* "$pv"/..?*; do
@@ -644,26 +673,26 @@ list() {
       l_m=
       if [ -f "$l_e/.complete" ]; then
         IFS= read -r l_m < "$l_e/.complete" || :
-        say "PREV $l_n $l_s complete $l_m"
+        say PREV "$l_n" "$l_s" complete "$l_m"
       else
-        say "PREV $l_n $l_s incomplete"
+        say PREV "$l_n" "$l_s" incomplete ''
       fi
     else
-      say "JUNK previous"
+      say JUNK previous
     fi
   done
   for l_e in "$st"/* "$st"/.[!.]* "$st"/..?*; do
     exists "$l_e" || continue
     l_b=${l_e##*/}
-    case $l_b in *[!A-Za-z0-9._-]*) say "JUNK staging" ;; *) say "STAGING $l_b" ;; esac
+    case $l_b in *[!A-Za-z0-9._-]*) say JUNK staging ;; *) say STAGING "$l_b" ;; esac
   done
   say DONE
 }
 
-say "BERTH 1"
+say BERTH 2
 case $root in
   /*) ;;
-  *) say "FAIL $op.prepare the plugin root must be an absolute path"; exit 2 ;;
+  *) say FAIL "$op.prepare" "the plugin root must be an absolute path"; exit 2 ;;
 esac
 case $op in
   install) install "$@" ;;
@@ -671,5 +700,5 @@ case $op in
   remove) remove "$@" ;;
   sweep) sweep_op ;;
   list) list ;;
-  *) say "FAIL usage unknown operation $op"; exit 2 ;;
+  *) say FAIL usage "unknown operation $op"; exit 2 ;;
 esac

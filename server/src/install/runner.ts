@@ -5,9 +5,9 @@ import type { Workload } from '../../../protocol/src';
 import { PackError } from '../archive/pluginTar';
 import { crashPoint } from '../crash';
 import type { Engine } from '../engine/engine';
-import { RejectedError } from '../errors';
+import { OperationFailedError, RejectedError } from '../errors';
 import { mountHolding } from './root';
-import { scriptCommand, scriptEnv, ScriptOutput, type ScriptEvent, type ScriptOp } from './script';
+import { scriptCommand, scriptEnv, ScriptExit, ScriptOutput, type ScriptEvent, type ScriptOp } from './script';
 
 /** Where the script runs: the workload itself, or a helper container that mounts its volume. */
 export interface ScriptTarget {
@@ -83,20 +83,39 @@ export async function runScript(engine: Engine, target: ScriptTarget, options: R
       stdout: output,
     });
   } catch (error) {
-    output.flushPending();
+    output.finish();
     const cause = (error as { cause?: unknown }).cause ?? error;
     if (cause instanceof PackError) throw new StdinFailedError(cause, output.events);
     throw error;
   } finally {
     if (stdin && !stdin.readableEnded) stdin.destroy();
   }
-  output.flushPending();
+  output.finish();
   const hello = output.has('hello');
   if (!hello && (result.exitCode === 126 || result.exitCode === 127)) {
     // The engine's message arrives in a stdout frame: keep its printable part.
     throw new NoShellError((result.stdout + result.stderr).replace(/[^\x20-\x7e]/g, ' ').trim());
   }
+  const problem = output.problem ?? (result.exitCode === ScriptExit.Done && output.events.at(-1)?.kind !== 'done' ? 'the script ended without DONE' : undefined);
+  if (problem !== undefined) throw protocolError(problem, output.events, result.exitCode);
   return { exitCode: result.exitCode, events: output.events, stderr: result.stderr };
+}
+
+/**
+ * The script's output broke its protocol (plugin.sh header): a record that does not parse, or a
+ * success without DONE. Nothing after the break is believed, so the operation's outcome is
+ * unknown; the error names the last step seen and says how to look.
+ */
+function protocolError(problem: string, events: readonly ScriptEvent[], exitCode: number): OperationFailedError {
+  const step = [...events].reverse().find((e): e is Extract<ScriptEvent, { kind: 'step' }> => e.kind === 'step')?.step;
+  return new OperationFailedError(
+    l10n.t(
+      'The plugin script in the container printed output that breaks its protocol ({0}; exit code {1}). Berth believes none of it from that point on, so the outcome is unknown: list the plugins to see the plugin root as it is now.',
+      problem,
+      exitCode,
+    ),
+    { ...(step ? { step } : {}), detail: 'protocol' },
+  );
 }
 
 export interface HelperSettings {

@@ -2,7 +2,7 @@
 // once the `pre-restore` snapshot holds it; but a capture can only hold what the engine's
 // archive sends, and the engine leaves out some things without a word (sockets), and a name
 // the format cannot hold is skipped. So before removing an aside, the helper lists it
-// completely (every name as bytes, NUL-separated; see helperScript.ts) and every entry is looked
+// completely (every name as bytes, NUL-separated; see helper.sh) and every entry is looked
 // up in the safety snapshot's manifest: same path, same type, same size, same link target, same
 // device. Anything not held keeps the whole aside on the engine host; the restore reports its
 // path and why, and never deletes it.

@@ -1,4 +1,4 @@
-// Reads the restore helper's framed output (helperScript.ts): records of the form
+// Reads the restore helper's framed output (helper.sh): records of the form
 // `@@<name> <bytes>[ <bytes>…]\n` followed by exactly that many bytes. Lengths, never
 // separators, delimit what a record holds, so no file name or link target can end a record or
 // start a new one. Anything that is not a well-formed record is a protocol error.

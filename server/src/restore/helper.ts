@@ -3,12 +3,16 @@
 // backend never touches the engine host's filesystem itself; everything goes through here.
 import type { Writable } from 'node:stream';
 import * as l10n from '@vscode/l10n';
+import { displayName, nameFromBytes } from '../archive/names';
 import type { Engine } from '../engine/engine';
 import type { ExecResult } from '../engine/exec';
 import { BerthError, OperationFailedError, RejectedError } from '../errors';
 import { currentOwner, ownerAlive, type Owner } from '../snapshots/liveness';
-import { HELPER_SCRIPT } from './helperScript';
+import HELPER_SCRIPT from './helper.sh';
 import type { JournalVolume } from './journal';
+
+/** The script every helper exec runs (helper.sh; its header is the protocol). */
+export { HELPER_SCRIPT };
 
 export const HELPER_LABEL = 'berth.helper';
 const OWNER_LABEL = 'berth.helper.owner';
@@ -92,7 +96,7 @@ export async function startHelper(
       throw error;
     }
     const tools = await helper.run(['tools'], { ...(signal ? { signal } : {}), what: 'tools' });
-    const missing = /missing=(.*)/.exec(tools.stdout)?.[1]?.trim() ?? '';
+    const missing = parseMissingTools(tools.stdout).join(' ');
     if (missing !== '') {
       throw new RejectedError(
         l10n.t('The helper image {0} lacks tools the restore needs: {1}. Set berth.helperImage (or BERTH_HELPER_IMAGE) to a local image that has them. Nothing was changed.', image, missing),
@@ -141,7 +145,10 @@ function helperHandle(engine: Engine, id: string, image: string): Helper {
  * the workload's downtime. If the backend dies, stdin closes and the agent stops.
  */
 export interface Agent {
+  /** Sends one command; resolves with its answer, checked against the agent's grammar (checkAnswer). */
   send(command: string, index?: number): Promise<string>;
+  /** The device:inode ids (or `none`) of one volume's live, stage, aside and conflict names. */
+  ids(index: number): Promise<AgentIds>;
   close(): Promise<void>;
 }
 
@@ -198,14 +205,17 @@ export async function startAgent(engine: Engine, helper: Helper, volumes: readon
     session.destroy();
     throw new OperationFailedError(l10n.t('The restore helper did not start its swap agent ({0}).', first ?? (session.stderr().trim() || l10n.t('no answer'))));
   }
-  return {
+  const agent: Agent = {
     async send(command, index) {
       if (ended) throw new OperationFailedError(l10n.t('The restore helper stopped answering (its container was removed?).'));
       session.write(`${command}${index === undefined ? '' : ` ${index}`}\n`);
       // Renames are instant; removing a large directory is not.
       const answer = await next(command.startsWith('rm') ? 30 * 60_000 : 120_000);
       if (answer === undefined) throw new OperationFailedError(l10n.t('The restore helper stopped answering during "{0}".', command));
-      return answer;
+      return checkAnswer(command, answer);
+    },
+    async ids(index) {
+      return parseIds(await agent.send('ids', index));
     },
     async close() {
       if (!ended) {
@@ -217,6 +227,7 @@ export async function startAgent(engine: Engine, helper: Helper, volumes: readon
       session.destroy();
     },
   };
+  return agent;
 }
 
 /** Removes restore helpers whose owning process is gone (crash leftovers); returns how many. */
@@ -247,4 +258,56 @@ function parseOwnerLabel(label: string): Owner | undefined {
   const match = /^(.*):(\d+):(\d+)$/.exec(label);
   if (!match) return undefined;
   return { host: match[1] ?? '', pid: Number(match[2]), startTime: match[3] === '0' ? '' : (match[3] ?? '') };
+}
+
+/** The agent's `ids` answer: each name's `device:inode`, or `none` when nothing is there. */
+export interface AgentIds {
+  readonly live: string;
+  readonly stage: string;
+  readonly aside: string;
+  readonly conflict: string;
+}
+
+const ID = '(\\d+:\\d+|none)';
+const IDS_ANSWER = new RegExp(`^ok ids live=${ID} stage=${ID} aside=${ID} conflict=${ID}$`);
+/** `ok|fail <command>` and at most two lower-case words (helper.sh header, the agent's answers). */
+const ANSWER = /^(?:ok|fail) ([a-z-]+)(?: [a-z-]+){0,2}$/;
+
+function outsideProtocol(what: string, text: string): OperationFailedError {
+  return new OperationFailedError(l10n.t('The restore helper answered "{0}" to "{1}", which is outside its protocol; nothing more was done on its word.', displayName(nameFromBytes(Buffer.from(text.slice(0, 200), 'latin1'))), what), {
+    detail: 'protocol',
+  });
+}
+
+/**
+ * Checks one answer of the swap agent against its grammar (helper.sh header): `ids` gets its
+ * four ids and nothing else, `exit` gets `bye`, every other command `ok|fail <command>` and at
+ * most two words. An answer outside it (a second `stage=`, another command's answer, stray
+ * text) is an error: the restore acts only on answers it can read exactly.
+ */
+export function checkAnswer(command: string, answer: string): string {
+  const fits = command === 'exit' ? answer === 'bye' : command === 'ids' && answer.startsWith('ok ') ? IDS_ANSWER.test(answer) : ANSWER.exec(answer)?.[1] === command;
+  if (!fits) throw outsideProtocol(command, answer);
+  return answer;
+}
+
+/** The ids of an `ids` answer (already checked, or checked here). */
+export function parseIds(answer: string): AgentIds {
+  const m = IDS_ANSWER.exec(checkAnswer('ids', answer));
+  if (!m) throw outsideProtocol('ids', answer);
+  return { live: m[1] as string, stage: m[2] as string, aside: m[3] as string, conflict: m[4] as string };
+}
+
+/** `mkstage` prints exactly `id=<device>:<inode>` and a newline. */
+export function parseStageId(stdout: string): string {
+  const m = /^id=(\d+:\d+)\n$/.exec(stdout);
+  if (!m) throw outsideProtocol('mkstage', stdout);
+  return m[1] as string;
+}
+
+/** `tools` prints exactly `missing=` and a space before each missing tool's name, then a newline. */
+export function parseMissingTools(stdout: string): string[] {
+  const m = /^missing=((?: [a-z0-9]+)*)\n$/.exec(stdout);
+  if (!m) throw outsideProtocol('tools', stdout);
+  return (m[1] as string).split(' ').filter(Boolean);
 }

@@ -136,16 +136,33 @@ export interface ProbeFacts {
   readonly mountPoints: string[];
 }
 
+const PROBE_RECORDS = ['facts', 'du', 'mountinfo'] as const;
+const FACTS = new Set(['error', 'parent', 'fstype', 'live', 'writable', 'space']);
+
 /**
- * Decodes the probe's records: `facts` (key=value lines of numbers and fixed words), `du` (the
- * size in KiB comes first, before the path), `mountinfo` (the kernel escapes paths in it).
+ * Decodes the probe's records: exactly `facts` (key=value lines of numbers and fixed words, each
+ * known key at most once), `du` (the size in KiB comes first, before the path) and `mountinfo`
+ * (the kernel escapes paths in it). Any other record, a missing or repeated one, an unknown
+ * fact or a line that is no fact is outside the protocol and throws: guard 2 and the
+ * rename-ability checks are decided on these facts, so none is guessed.
  */
 export function parseProbe(records: readonly FramedRecord[]): ProbeFacts {
-  const part = (name: string) => records.find((r) => r.name === name)?.parts[0]?.toString('utf8') ?? '';
+  const outside = (why: string) => new OperationFailedError(l10n.t('The restore helper\'s probe is outside its protocol: {0}.', why), { detail: 'protocol' });
+  const parts = new Map<string, string>();
+  for (const r of records) {
+    if (!(PROBE_RECORDS as readonly string[]).includes(r.name)) throw outside(`record "${r.name}"`);
+    if (parts.has(r.name) || r.parts.length !== 1) throw outside(`record "${r.name}" repeated or split`);
+    parts.set(r.name, r.parts[0]?.toString('utf8') ?? '');
+  }
+  for (const name of PROBE_RECORDS) if (!parts.has(name)) throw outside(`no "${name}" record`);
+  const part = (name: (typeof PROBE_RECORDS)[number]) => parts.get(name) ?? '';
   const head = new Map<string, string>();
   for (const line of part('facts').split('\n')) {
+    if (line === '') continue;
     const eq = line.indexOf('=');
-    if (eq > 0) head.set(line.slice(0, eq), line.slice(eq + 1));
+    const key = eq > 0 ? line.slice(0, eq) : '';
+    if (!FACTS.has(key) || head.has(key)) throw outside(`fact line "${line.slice(0, 60)}"`);
+    head.set(key, line.slice(eq + 1));
   }
   const live = head.get('live');
   const liveMatch = live ? /^(\d+:\d+) \d+ \d+ \d+$/.exec(live) : null;

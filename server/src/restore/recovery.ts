@@ -218,9 +218,7 @@ async function removeHelpersOf(engine: Engine, journalId: string): Promise<void>
 /** Whether settling would rename anything (asked by ids, without moving). */
 async function needsMoving(agent: Agent, journal: RestoreJournal, forward: boolean): Promise<boolean> {
   for (const [i, v] of journal.volumes.entries()) {
-    const ids = await agent.send('ids', i);
-    const live = / live=(\S+)/.exec(ids)?.[1];
-    if (live !== (forward ? v.newId : v.oldId)) return true;
+    if ((await agent.ids(i)).live !== (forward ? v.newId : v.oldId)) return true;
   }
   return false;
 }

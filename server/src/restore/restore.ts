@@ -22,7 +22,7 @@ import { formatBytes } from '../snapshots/format';
 import { currentOwner } from '../snapshots/liveness';
 import type { SnapshotStore } from '../snapshots/store';
 import { loadSnapshot, streamSnapshotData, verifySnapshotData, type LoadedSnapshot } from './data';
-import { startHelper, type Agent, type Helper } from './helper';
+import { parseStageId, startHelper, type Agent, type Helper } from './helper';
 import { removeJournal, writeJournal, type RestoreJournal } from './journal';
 import { planRestore, type RestorePlan } from './preflight';
 import { helperDirOf, probeTargets, spaceNeeded, type ProbedVolume, type SpaceNeed } from './probe';
@@ -97,6 +97,7 @@ export async function runRestore(deps: RestoreDeps, params: RestoreSnapshotParam
     );
   }
   const workload = await deps.resolveWorkload(params.workload, ctx.signal);
+  // Guard 3: one operation per workload; a second restore, an install or a capture gets BUSY.
   const lock = await acquireLock(deps.stateDir, 'workload', workload.identity.key, 'restore', { signal: ctx.signal });
   try {
     await step(undefined, 'restore.lock', deps, ctx, l10n.t('Restoring {0}: preparing', workload.name));
@@ -245,9 +246,7 @@ async function swapLocked(run: Run, volumesOut: RestoreVolumePlan[], warnings: s
     v.state = 'staging';
     await step(run, 'restore.stage', deps, ctx, l10n.t('Restoring {0}: staging volume {1}', workload.name, v.target), v.index);
     const made = await helper.run(['mkstage', v.helperDir, v.stageName], { signal: ctx.signal, what: 'mkstage' });
-    const newId = /id=(\d+:\d+)/.exec(made.stdout)?.[1];
-    if (!newId) throw new OperationFailedError(l10n.t('The helper did not report the staging directory of {0}.', v.target));
-    v.newId = newId;
+    v.newId = parseStageId(made.stdout);
     await writeJournal(deps.stateDir, journal);
   }
   const total = Math.max(1, manifest.totals.bytes);
@@ -283,13 +282,14 @@ async function swapLocked(run: Run, volumesOut: RestoreVolumePlan[], warnings: s
   // The agent starts before the stop, so its start-up is not downtime.
   run.agent = await openAgent(engine, helper, journal);
   for (const [i, v] of journal.volumes.entries()) {
-    const ids = await run.agent.send('ids', i);
-    if (!ids.includes(` live=${v.oldId} `) || !ids.includes(` stage=${v.newId} `)) {
-      throw new ConflictError(l10n.t('{0} changed on the engine host while the restore was staging ({1}); nothing was swapped.', v.target, ids));
+    const ids = await run.agent.ids(i);
+    if (ids.live !== v.oldId || ids.stage !== v.newId) {
+      throw new ConflictError(l10n.t('{0} changed on the engine host while the restore was staging ({1}); nothing was swapped.', v.target, `live=${ids.live} stage=${ids.stage}`));
     }
   }
 
-  // Stop. From here the workload is down until restore.start (or the rollback's start).
+  // Guard 8: quiesce, swap, redeploy. Stop: from here the workload is down until restore.start
+  // (or the rollback's start).
   const before = await inspectOrGone(engine, journal.containerId, workload.name);
   const changed = mountsUnchanged(before, journal.volumes);
   if (changed.length > 0) throw new ConflictError(l10n.t('{0} was re-configured during the restore ({1}); nothing was swapped.', workload.name, changed.join(', ')));
@@ -422,12 +422,26 @@ async function finishCommitted(run: Run, volumesOut: RestoreVolumePlan[], warnin
   }
 }
 
-/** Leaves the journal to the recovery sweep (its owner is then "nobody"), and the helper goes. */
+/**
+ * Leaves the journal to the recovery sweep (its owner is then "nobody"), and the helper goes.
+ * Never throws: it runs when something has already gone wrong, typically a full state folder,
+ * where the journal cannot be rewritten either. The journal on disk then keeps this process as
+ * its owner and its last durable step, which recovery takes over once this process has ended.
+ * The helper is closed in any case: its agent's open exec would otherwise keep the process
+ * alive for ever (a CLI that never exits).
+ */
 async function handOver(run: Run): Promise<void> {
   const journal = run.journal as RestoreJournal;
-  journal.owner = { ...NO_OWNER };
-  await writeJournal(run.deps.stateDir, journal);
-  await closeHelper(run);
+  try {
+    journal.owner = { ...NO_OWNER };
+    await writeJournal(run.deps.stateDir, journal);
+  } catch (error) {
+    run.deps.log.warn(
+      l10n.t('The restore of {0} could not be handed over to recovery ({1}); "berth recover" or the next start of Berth finishes it once this process has ended.', run.workload.name, errorMessage(error)),
+    );
+  } finally {
+    await closeHelper(run).catch((error: unknown) => run.deps.log.warn(l10n.t('The helper container of the restore of {0} could not be removed: {1}', run.workload.name, errorMessage(error))));
+  }
 }
 
 async function closeHelper(run: Run): Promise<void> {

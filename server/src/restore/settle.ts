@@ -1,6 +1,6 @@
 // Driving every volume of a journal to exactly old or exactly new, and removing what is left
 // over once that is safe. Shared by the restore's own rollback and by the recovery sweep. The
-// decisions are made by the agent from device:inode ids found on disk (helperScript.ts), so a
+// decisions are made by the agent from device:inode ids found on disk (helper.sh), so a
 // repeat after a crash at any point continues where the last attempt stopped.
 import { posix } from 'node:path';
 import * as l10n from '@vscode/l10n';
@@ -74,8 +74,7 @@ export async function removeAsides(agent: Agent, helper: Helper, journal: Restor
   // Held means restorable too: a snapshot that a restore would refuse holds nothing usable.
   const unrestorable = safety ? restoreProblem(safety) : undefined;
   for (const [i, v] of journal.volumes.entries()) {
-    const ids = await agent.send('ids', i);
-    if (/ aside=(\S+)/.exec(ids)?.[1] === v.oldId) {
+    if ((await agent.ids(i)).aside === v.oldId) {
       let why: string[];
       try {
         why = unrestorable ? [unrestorable.message] : await asideNotHeld(helper, v.helperDir, v.asideName, safety?.volumes.find((m) => m.target === v.target));

@@ -1,4 +1,4 @@
-// The helper's listing of a tree on the engine host (helperScript.ts `list_tree`), decoded:
+// The helper's listing of a tree on the engine host (helper.sh `list_tree`), decoded:
 // NUL-separated names, one line of numbers per name, and each symlink's target, framed by the
 // link's own size. Names are exact bytes (names.ts form), relative to the listed directory.
 import { nameFromBytes } from '../archive/names';

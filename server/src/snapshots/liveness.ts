@@ -1,5 +1,5 @@
-import { readFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
+import { processStartTimeSync } from '../state/processOwner';
 
 /**
  * Who owns a piece of work in progress (a temp directory, a quiesce journal): PID plus the
@@ -12,7 +12,7 @@ export interface Owner {
 }
 
 export async function currentOwner(): Promise<Owner> {
-  return { pid: process.pid, startTime: await processStartTime(process.pid), host: hostname() };
+  return { pid: process.pid, startTime: processStartTimeSync(process.pid), host: hostname() };
 }
 
 /** Alive means the same process still runs on this host; another host's owner counts as alive. */
@@ -24,7 +24,7 @@ export async function ownerAlive(owner: Owner): Promise<boolean> {
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ESRCH') return false;
   }
-  return (await processStartTime(owner.pid)) === owner.startTime;
+  return (processStartTimeSync(owner.pid)) === owner.startTime;
 }
 
 /** A file-name tag for an owner: `<pid>-<starttime>`. */
@@ -38,13 +38,3 @@ export function parseOwnerTag(tag: string): Owner | undefined {
   return { pid: Number(match[1]), startTime: match[2] === '0' ? '' : (match[2] ?? ''), host: hostname() };
 }
 
-/** The process's start time in clock ticks since boot (field 22 of /proc/PID/stat). */
-async function processStartTime(pid: number): Promise<string> {
-  try {
-    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return fields[19] ?? '';
-  } catch {
-    return '';
-  }
-}

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import * as l10n from '@vscode/l10n';
 import type { WorkspaceChangedFile } from '../../../protocol/src';
-import { extractTree, IncompleteExtractionError, UnsafeEntryError } from '../archive/extractTree';
+import { extractTree, IncompleteExtractionError, UnsafeEntryError, UnsupportedNameError } from '../archive/extractTree';
 import type { Engine } from '../engine/engine';
 import { BerthError, NotFoundError, OperationFailedError, RejectedError } from '../errors';
 import type { OperationContext } from '../operation';
@@ -107,6 +107,9 @@ export async function diffOnCopy(
       });
     } catch (error) {
       if (error instanceof UnsafeEntryError) throw new RejectedError(l10n.t('The container sent an unsafe archive entry: {0}', error.message), { path: error.path, step: 'copy-out' });
+      if (error instanceof UnsupportedNameError) {
+        throw new RejectedError(l10n.t('{0} Nothing was exported; export with git inside the container, which reads the names as they are.', error.message), { path: error.path, step: 'copy-out' });
+      }
       if (error instanceof IncompleteExtractionError) throw new OperationFailedError(l10n.t('Copying the repo out of the container failed: {0}', error.message), { path: error.path, step: 'copy-out' });
       throw error;
     }

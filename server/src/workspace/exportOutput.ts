@@ -18,6 +18,16 @@ const MAX_HEADER = 64 * 1024;
 /** Names and modes only; a million changed files fit well below this. */
 const MAX_LIST = 256 * 1024 * 1024;
 const OBJECT_ID = /^[0-9a-f]{40}([0-9a-f]{24})?$/;
+/** The header's fixed fields, in the order export.sh prints them, and what each may hold. */
+const FIXED_FIELDS = ['base', 'source', 'record', 'head'] as const;
+const FIXED_VALUE: Readonly<Record<(typeof FIXED_FIELDS)[number], RegExp>> = {
+  base: OBJECT_ID,
+  source: /^(?:import|head|explicit|empty)$/,
+  record: /^(?:container|state|-)$/,
+  head: /^(?:[0-9a-f]{40}(?:[0-9a-f]{24})?|-)$/,
+};
+/** The warnings export.sh prints. */
+const WARNING = /^(?:record-missing [0-9a-f]{40}(?:[0-9a-f]{24})?|submodules-unchecked -)$/;
 
 /**
  * Parses the export script's framed stdout (see exportScript.ts) and streams the patch part into
@@ -30,6 +40,7 @@ export class ExportOutputParser extends Writable {
   private listSize = 0;
   private dirtySize = 0;
   private dirty: Buffer = Buffer.alloc(0);
+  private dirtySeen = false;
   private readonly fields = new Map<string, string>();
   private readonly warnings: string[] = [];
   private list: Buffer = Buffer.alloc(0);
@@ -129,6 +140,11 @@ export class ExportOutputParser extends Writable {
     }
   }
 
+  /**
+   * One header line, in the order export.sh prints them: `base`, `source`, `record`, `head`,
+   * each once, then any `warn`, then `dirty` (optional) and `list`. Anything else (an unknown
+   * line, a repeated or misplaced field, a value outside its words) makes the output invalid.
+   */
   private headerLine(line: string): boolean {
     if (!this.fields.has('magic')) {
       if (line !== 'BERTH-EXPORT 1') {
@@ -141,16 +157,30 @@ export class ExportOutputParser extends Writable {
     const space = line.indexOf(' ');
     const key = space < 0 ? line : line.slice(0, space);
     const value = space < 0 ? '' : line.slice(space + 1);
-    if (key === 'warn') {
+    const next = FIXED_FIELDS.find((field) => !this.fields.has(field));
+    if (next !== undefined) {
+      if (key !== next || space < 0 || !FIXED_VALUE[next].test(value)) {
+        this.invalid(`expected the header field "${next}", got "${line.slice(0, 80)}"`);
+        return false;
+      }
+      this.fields.set(key, value);
+      return true;
+    }
+    if (key === 'warn' && this.dirtySeen === false) {
+      if (!WARNING.test(value)) {
+        this.invalid(`unknown warning "${value.slice(0, 80)}"`);
+        return false;
+      }
       this.warnings.push(value);
       return true;
     }
-    if (key === 'dirty') {
+    if (key === 'dirty' && this.dirtySeen === false) {
       const size = Number(value);
       if (!/^\d+$/.test(value) || size > MAX_LIST) {
         this.invalid(`bad dirty size "${value.slice(0, 40)}"`);
         return false;
       }
+      this.dirtySeen = true;
       this.dirtySize = size;
       this.state = 'dirty';
       return true;
@@ -158,31 +188,26 @@ export class ExportOutputParser extends Writable {
     if (key === 'list') {
       const size = Number(value);
       if (!/^\d+$/.test(value) || size > MAX_LIST) {
-        this.invalid(`bad list size "${value}"`);
+        this.invalid(`bad list size "${value.slice(0, 40)}"`);
         return false;
       }
       this.listSize = size;
       this.state = 'list';
       return true;
     }
-    this.fields.set(key, value);
-    return true;
+    this.invalid(`unexpected header line "${line.slice(0, 80)}"`);
+    return false;
   }
 
   private finishHeader(): void {
     const base = this.fields.get('base') ?? '';
-    const source = this.fields.get('source') ?? '';
     const record = this.fields.get('record');
     const head = this.fields.get('head');
-    if (!OBJECT_ID.test(base) || !['import', 'head', 'explicit', 'empty'].includes(source)) {
-      this.invalid(`bad header: base "${base}", source "${source}"`);
-      return;
-    }
     this.header_ = {
       base,
-      source: source as ExportHeader['source'],
+      source: (this.fields.get('source') ?? '') as ExportHeader['source'],
       record: record === 'container' || record === 'state' ? record : undefined,
-      head: head && OBJECT_ID.test(head) ? head : undefined,
+      head: head && head !== '-' ? head : undefined,
       warnings: this.warnings,
       list: this.list,
       dirty: this.dirty,

@@ -6,7 +6,7 @@ import type { Engine } from '../engine/engine';
 import { ConflictError, OperationFailedError, RejectedError } from '../errors';
 import type { OperationContext } from '../operation';
 import type { ImportEntries, LocalRepo } from './importSource';
-import { FINISH_SCRIPT, IMPORT_MARKER, ImportExit, PREPARE_SCRIPT } from './importScripts';
+import { FINISH_SCRIPT, IMPORT_MARKER, ImportExit, parseFinished, parsePrepared, PREPARE_SCRIPT } from './importScripts';
 
 export interface ImportJob {
   readonly engine: Engine;
@@ -44,7 +44,7 @@ export async function runImport(job: ImportJob, ctx: OperationContext): Promise<
     signal: ctx.signal,
   });
   checkPrepare(job, prepared.exitCode, prepared.stderr);
-  const gitInContainer = prepared.stdout.trim() === 'git';
+  const gitInContainer = parsePrepared(prepared.stdout);
 
   crashPoint('workspace.import.copy');
   const total = Math.max(1, job.entries.bytes);
@@ -73,7 +73,7 @@ export async function runImport(job: ImportJob, ctx: OperationContext): Promise<
     signal: ctx.signal,
   });
   checkFinish(job, finished.exitCode, finished.stderr);
-  const base = /^base ([0-9a-f]{40,64})$/m.exec(finished.stdout)?.[1];
+  const base = parseFinished(finished.stdout);
   return { ...(base ? { base } : {}), gitInContainer };
 }
 

@@ -1,37 +1,51 @@
-// The POSIX sh script that runs inside the restore helper container. It is the only code that
-// touches the engine host's filesystem, and it only ever does so under the parent directories the
-// helper mounts (/berth/p<k>). It relies on a small set of tools that busybox and coreutils both
-// have (`tools` lists them) and does no parsing of its own: it prints raw facts and the backend
-// decides. Every rename checks inode numbers before and after, so a rename can never act on a
-// directory other than the one the journal names, and a `mv` that fell back to copying (EXDEV)
-// is detected instead of trusted.
-//
-// Output framing: everything a subcommand prints that could hold a file name, a link target or
-// a tool's free-form output is a framed record, `@@<name> <bytes>[ <bytes>]\n` followed by exactly
-// that many bytes (framed.ts), and a listing of names is NUL-separated (`find -print0`). So no
-// name or target, whatever bytes it holds (newlines included), can be mistaken for the next
-// field or record. Unframed lines carry fixed words and numbers only (mkstage's id, the agent's
-// answers); the agent's commands are fixed words and indexes, and every name it acts on was
-// passed as an argument at its start, never through a line.
-//
-// Subcommands (argv after the script):
-//   tools                            missing=<names>
-//   probe <dir> <live>               records: facts (key=value, numbers and fixed words), du,
-//                                    mountinfo, end (see probe.ts)
-//   mkstage <dir> <stage>            creates the staging directory (mode 0700); prints its id
-//   verify <dir> <stage>             records: names (NUL-separated ./paths), stats (one line of
-//                                    numbers per name), links (NUL-separated), targets (each
-//                                    link's target, its length known from its stat size, then
-//                                    a newline), batch <names> <hashes> (sha256sum output for
-//                                    the files named in the batch, in order), end
-//   list <dir> <name>                the same records as verify without the batches: the whole
-//                                    tree (used before a moved-aside directory is removed)
-//   agent <n> (<dir> <live> <stage> <aside> <conflict> <oldId> <newId>){n}
-//                                    reads commands on stdin, one answer line each:
-//     ids | aside <i> | swapin <i> | settle-old <i> | settle-new <i> | rmstage <i> | rmaside <i> | exit
-//   The agent acts only on commands: when the backend dies, stdin closes and the agent exits
-//   without touching anything more.
-export const HELPER_SCRIPT = String.raw`
+# shellcheck shell=sh
+# The restore helper's POSIX sh script (docs/restore.md, *The helper's protocol*). The backend
+# runs it inside the restore helper container (server/src/restore/helper.ts) as
+#   sh -c "<this script>" berth-restore <subcommand> [args...]
+# It is bundled as text (esbuild loader `.sh: text`), and unit-tested under dash and busybox sh
+# (test/unit/restore-helper.test.ts).
+#
+# It is the only code that touches the engine host's filesystem, and it only ever does so under the parent directories the
+# helper mounts (/berth/p<k>). It relies on a small set of tools that busybox and coreutils both
+# have (`tools` lists them) and does no parsing of its own: it prints raw facts and the backend
+# decides. Every rename checks inode numbers before and after, so a rename can never act on a
+# directory other than the one the journal names, and a `mv` that fell back to copying (EXDEV)
+# is detected instead of trusted.
+#
+# Output framing: everything a subcommand prints that could hold a file name, a link target or
+# a tool's free-form output is a framed record, `@@<name> <bytes>[ <bytes>]\n` followed by exactly
+# that many bytes (framed.ts), and a listing of names is NUL-separated (`find -print0`). So no
+# name or target, whatever bytes it holds (newlines included), can be mistaken for the next
+# field or record. Unframed lines carry fixed words and numbers only (mkstage's id, the agent's
+# answers); the agent's commands are fixed words and indexes, and every name it acts on was
+# passed as an argument at its start, never through a line.
+#
+# Subcommands (argv after the script) and exactly what each prints on stdout (anything else is a
+# protocol error in the backend, never skipped: helper.ts, probe.ts, verifyStaged.ts):
+#   tools                            one line: `missing=` and ` <tool>` per missing tool
+#   probe <dir> <live>               records: facts (key=value lines: parent, fstype, live,
+#                                    writable, space, or error; numbers and fixed words only),
+#                                    du, mountinfo (the kernel escapes paths in it), end
+#   mkstage <dir> <stage>            creates the staging directory (mode 0700); one line:
+#                                    `id=<device>:<inode>`
+#   verify <dir> <stage>             records: names (NUL-separated ./paths), stats (one line of
+#                                    numbers per name), links (NUL-separated), targets (each
+#                                    link's target, its length known from its stat size, then
+#                                    a newline), batch <names> <hashes> (sha256sum output for
+#                                    the files named in the batch, in order), end
+#   list <dir> <name>                the same records as verify without the batches: the whole
+#                                    tree (used before a moved-aside directory is removed)
+#   agent <n> (<dir> <live> <stage> <aside> <conflict> <oldId> <newId>){n}
+#                                    prints `ready`, then reads commands on stdin (`<command>
+#                                    <index>`) and answers each with one line:
+#     ids <i>        `ok ids live=<id> stage=<id> aside=<id> conflict=<id>` (<id>: device:inode
+#                    or `none`)
+#     aside | swapin | settle-old | settle-new | rmstage | rmaside <i>
+#                    `ok <command>` or `fail <command>`, then at most two lower-case words
+#                    (`ok settle-old moved conflict`, `fail aside live-changed`)
+#     exit           `bye`
+#   The agent acts only on commands: when the backend dies, stdin closes and the agent exits
+#   without touching anything more.
 set -u
 PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 export PATH
@@ -56,8 +70,9 @@ move() {
   [ "$src_id" != none ] || { echo "missing $1" >&2; return 1; }
   [ "$(id_of "$2")" = none ] || { echo "exists $2" >&2; return 1; }
   mv -T "$1" "$2" || return 1
-  [ "$(id_of "$2")" = "$src_id" ] && [ "$(id_of "$1")" = none ] || { echo "not-a-rename $1" >&2; return 2; }
-  return 0
+  if [ "$(id_of "$2")" = "$src_id" ] && [ "$(id_of "$1")" = none ]; then return 0; fi
+  echo "not-a-rename $1" >&2
+  return 2
 }
 
 # One framed record: "@@<name> <bytes>" and a newline, then the file's bytes.
@@ -138,7 +153,9 @@ verify)
   find . -type f -print0 > "$work/files" || exit 1
   # Two hashers at once, 64 files per batch; each batch appends its names and its hashes to files
   # of its own (a reused PID appends a later batch after an earlier one, in the same order in
-  # both), so the backend knows which names each hash line belongs to.
+  # both), so the backend knows which names each hash line belongs to. The inner script is in
+  # single quotes on purpose: its $0, $@ and $$ belong to the sh that xargs starts.
+  # shellcheck disable=SC2016
   xargs -0 -r -n 64 -P 2 sh -c 'printf "%s\0" "$@" >> "$0/b.$$.n" && sha256sum "$@" >> "$0/b.$$.h"' "$work" < "$work/files" || exit 1
   for b in "$work"/b.*.n; do
     if [ -e "$b" ]; then
@@ -166,6 +183,8 @@ list)
 agent)
   count=$1
   shift
+  # Set for each command from the volume it names (the eval below).
+  d='' l='' s='' a='' c='' o='' nw=''
   i=0
   while [ "$i" -lt "$count" ]; do
     eval "D$i=\$1 L$i=\$2 S$i=\$3 A$i=\$4 C$i=\$5 O$i=\$6 N$i=\$7"
@@ -212,13 +231,13 @@ agent)
           move "$d/$l" "$d/$s" || { echo "fail settle-old unswap"; continue; }
         elif is_empty_dir "$d/$l"; then
           # An empty directory the engine created when something started the container meanwhile.
-          rm -rf "$d/$l" || { echo "fail settle-old remove-empty"; continue; }
+          rm -rf "${d:?}/${l:?}" || { echo "fail settle-old remove-empty"; continue; }
           note=removed-empty
         else
           move "$d/$l" "$d/$c" || { echo "fail settle-old keep-conflict"; continue; }
           note=conflict
         fi
-        if move "$d/$a" "$d/$l"; then echo "ok settle-old moved $note"; else echo "fail settle-old restore"; fi
+        if move "$d/$a" "$d/$l"; then echo "ok settle-old moved${note:+ $note}"; else echo "fail settle-old restore"; fi
         ;;
       settle-new)
         live=$(id_of "$d/$l")
@@ -232,7 +251,7 @@ agent)
         if [ "$(id_of "$d/$s")" = none ]; then echo "ok rmstage absent"
         elif [ "$(id_of "$d/$s")" = "$(id_of "$d/$l")" ]; then echo "fail rmstage is-live"
         else
-          rm -rf "$d/$s"
+          rm -rf "${d:?}/${s:?}"
           if [ "$(id_of "$d/$s")" = none ]; then echo "ok rmstage removed"; else echo "fail rmstage remains"; fi
         fi
         ;;
@@ -242,7 +261,7 @@ agent)
         elif [ "$(id_of "$d/$a")" != "$o" ]; then echo "fail rmaside not-old"
         elif [ "$(id_of "$d/$l")" != "$nw" ]; then echo "fail rmaside new-not-live"
         else
-          rm -rf "$d/$a"
+          rm -rf "${d:?}/${a:?}"
           if [ "$(id_of "$d/$a")" = none ]; then echo "ok rmaside removed"; else echo "fail rmaside remains"; fi
         fi
         ;;
@@ -259,4 +278,3 @@ agent)
   exit 2
   ;;
 esac
-`;
