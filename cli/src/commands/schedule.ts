@@ -18,8 +18,8 @@ import { RETENTION_OPTIONS, retentionOptions } from '../retentionOptions';
 const add: CommandSpec<{ index: number; id: string; entry: ScheduleEntry; file: string }> = {
   resource: 'schedule',
   verb: 'add',
-  args: '<workload | project:<name>> --cron "<expr>"',
-  summary: 'Add a scheduled snapshot to the schedules file. An invalid cron expression exits 5 with the parser\'s reason.',
+  args: '<target> --cron <expr>',
+  summary: 'Add a scheduled snapshot of a workload or of project:<name> to the schedules file. An invalid cron expression exits 5 with the parser\'s reason.',
   positionals: { min: 1, max: 1 },
   options: {
     cron: { type: 'string', description: 'five fields (minute hour day month weekday) or @daily, @hourly, … in local time (required)' },

@@ -81,7 +81,7 @@ const list: CommandSpec<ListSnapshotsResult> = {
 const create: CommandSpec<CreateSnapshotResult | CreateProjectSnapshotResult> = {
   resource: 'snapshots',
   verb: 'create',
-  args: '<workload> | --project <project>',
+  args: '[<workload>] [--project P]',
   summary: 'Capture the named volumes and bind mounts of a workload into the store; with --project, every service of a compose project as one consistent set.',
   positionals: { min: 0, max: 1 },
   touchesWorkloads: true,
