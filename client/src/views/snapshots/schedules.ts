@@ -6,14 +6,14 @@ import { ageOf } from './format';
 // How a group of the Snapshots view shows the schedules of its target (docs/schedules.md): the
 // next run in its description, next and last runs of each schedule in its tooltip.
 
-/** "next Tue 03:00", and "last run failed" when it did; undefined without schedules. */
+/** "next Tue 03:00 · last 5 h ago" ("last 5 h ago: failed" when it did); undefined without schedules. */
 export function scheduleDescription(schedules: readonly ScheduleInfo[]): string | undefined {
   const runnable = schedules.filter((s) => s.nextRun);
   if (schedules.length === 0) return undefined;
   const next = runnable.map((s) => s.nextRun as string).sort()[0];
   const parts = [next ? vscode.l10n.t('next {0}', shortTime(next)) : vscode.l10n.t('schedule cannot run')];
   const last = lastOf(schedules);
-  if (last && last.outcome !== 'ok' && last.outcome !== 'running') parts.push(vscode.l10n.t('last run {0}', outcomeLabel(last)));
+  if (last) parts.push(last.outcome === 'ok' ? vscode.l10n.t('last {0}', ageOf(last.startedAt)) : vscode.l10n.t('last {0}: {1}', ageOf(last.startedAt), outcomeLabel(last)));
   return parts.join(' · ');
 }
 
