@@ -48,9 +48,25 @@ async function setup(options: WorldOptions = {}, beforeUse?: (world: World) => v
   beforeUse?.(world);
   fill(world, 'A');
   const treesA = world.trees();
-  const { snapshot } = await world.backend().snapshots.create({ workload: world.name, label: 'A' }, detachedContext());
+  const snapshot = await captureOnceSettled(world);
   fill(world, 'B');
   return { world, snapshot: snapshot.id, treesA, treesB: world.trees() };
+}
+
+/**
+ * Takes snapshot A. A capture refuses a container caught in its restart (Conflict, by design:
+ * "take the snapshot once it is up or stopped"), which a crash-looping container is for a moment
+ * of every loop; the setup waits that moment out, as a user would.
+ */
+async function captureOnceSettled(world: World) {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return (await world.backend().snapshots.create({ workload: world.name, label: 'A' }, detachedContext())).snapshot;
+    } catch (error) {
+      if ((error as { code?: number }).code !== ErrorCodes.Conflict || attempt >= 100) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
 }
 
 function hookAt(step: RestoreStep, volume: number | undefined, run: () => Promise<void> | void): StepHooks {
