@@ -11,11 +11,12 @@ import { BERTH_VERSION } from '../../server/src/version';
 import type { CliIo, CommandSpec, OptionSpec } from './command';
 import { recoverCommands, restoreCommands } from './commands/restore';
 import { pluginCommands } from './commands/plugins';
+import { scheduleCommands } from './commands/schedule';
 import { snapshotCommands } from './commands/snapshots';
 import { workloadCommands } from './commands/workloads';
 import { workspaceCommands } from './commands/workspace';
 
-const COMMANDS: readonly CommandSpec<never>[] = [...workloadCommands, ...pluginCommands, ...snapshotCommands, ...restoreCommands, ...workspaceCommands, ...recoverCommands];
+const COMMANDS: readonly CommandSpec<never>[] = [...workloadCommands, ...pluginCommands, ...snapshotCommands, ...scheduleCommands, ...restoreCommands, ...workspaceCommands, ...recoverCommands];
 
 const GLOBAL_OPTIONS: Readonly<Record<string, OptionSpec>> = {
   json: { type: 'boolean', description: 'print exactly one JSON document on stdout' },

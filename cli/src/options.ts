@@ -24,12 +24,15 @@ export function choiceOption<T extends string>(input: CommandInput, name: string
   return value as T;
 }
 
-/** A whole-number option, bounded as the field of the same name in the request's params schema. */
-export function countOption(input: CommandInput, name: string, schema: ParamsSchema): number | undefined {
+/**
+ * A whole-number option, bounded as the field of the same name (or `field`) in the request's
+ * params schema.
+ */
+export function countOption(input: CommandInput, name: string, schema: ParamsSchema, field: string = name): number | undefined {
   const raw = input.options[name];
   if (raw === undefined) return undefined;
-  const rule = fieldsOf(schema).find((f) => f.name === name)?.rule;
-  if (rule?.kind !== 'integer') throw new Error(`"${name}" is not a whole-number field of the request's params`);
+  const rule = fieldsOf(schema).find((f) => f.name === field)?.rule;
+  if (rule?.kind !== 'integer') throw new Error(`"${field}" is not a whole-number field of the request's params`);
   // Digits only: Number() would also take "1e3", " 7" and "0x10".
   const value = typeof raw === 'string' && /^\d{1,15}$/.test(raw) ? Number(raw) : NaN;
   if (!(value >= rule.minimum && value <= rule.maximum)) {

@@ -4,6 +4,7 @@
 import type * as vscode from 'vscode';
 import { registerCommands } from './commands';
 import { RecoveryNotifier } from './commands/restore/recoveryNotifier';
+import { ScheduleNotifier } from './commands/snapshots/scheduleNotifier';
 import { Ctx } from './ctx';
 import { StatusBar } from './statusBar';
 import { createViews, type Views } from './views';
@@ -22,7 +23,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<BerthA
   const ctx = new Ctx(context);
   context.subscriptions.push(ctx);
   const views = createViews(ctx);
-  ctx.own(new StatusBar(ctx), views, ...registerCommands(ctx, views), new RecoveryNotifier(ctx), registerExportDocuments(ctx));
+  ctx.own(new StatusBar(ctx), views, ...registerCommands(ctx, views), new RecoveryNotifier(ctx), new ScheduleNotifier(ctx), registerExportDocuments(ctx));
   // The backend starts in the background: activation must not wait for it.
   void ctx.startBackend();
   ctx.activationMs = Math.round(performance.now() - started);

@@ -4,11 +4,13 @@ import {
   EngineStatusNotification,
   PluginsChangedNotification,
   RecoveryDidRunNotification,
+  ScheduleDidRunNotification,
   ServerErrorNotification,
   SnapshotsChangedNotification,
   WorkloadsChangedNotification,
   type EngineStatus,
   type RecoveryReport,
+  type ScheduleDidRunParams,
 } from '../../protocol/src';
 
 /** The views, as refresh targets. */
@@ -43,6 +45,7 @@ export class NotificationHub implements vscode.Disposable {
   private readonly engineStatus = new vscode.EventEmitter<EngineStatus>();
   private readonly recovery = new vscode.EventEmitter<RecoveryReport>();
   private readonly serverError = new vscode.EventEmitter<{ readonly message: string; readonly stack?: string }>();
+  private readonly scheduleRun = new vscode.EventEmitter<ScheduleDidRunParams>();
   private followed: vscode.Disposable[] = [];
 
   /** The engine's reachability, as the backend reports it when it changes. */
@@ -51,6 +54,8 @@ export class NotificationHub implements vscode.Disposable {
   readonly onRecoveryDidRun = this.recovery.event;
   /** An uncaught error inside the backend, which it survived. */
   readonly onServerError = this.serverError.event;
+  /** A scheduled snapshot the backend ran (docs/schedules.md). */
+  readonly onScheduleDidRun = this.scheduleRun.event;
 
   /** Calls `listener` whenever the view `topic` should refresh. */
   onRefresh(topic: Topic, listener: (reason: RefreshReason) => void): vscode.Disposable {
@@ -75,6 +80,10 @@ export class NotificationHub implements vscode.Disposable {
       client.onNotification(EngineStatusNotification.type, (status) => this.engineStatus.fire(status)),
       client.onNotification(RecoveryDidRunNotification.type, (report) => this.recovery.fire(report)),
       client.onNotification(ServerErrorNotification.type, (error) => this.serverError.fire(error)),
+      client.onNotification(ScheduleDidRunNotification.type, (report) => {
+        this.scheduleRun.fire(report);
+        this.refresh(['snapshots'], 'changed');
+      }),
     ];
   }
 
@@ -84,6 +93,6 @@ export class NotificationHub implements vscode.Disposable {
 
   dispose(): void {
     this.unfollow();
-    for (const e of [...Object.values(this.topics), this.engineStatus, this.recovery, this.serverError]) e.dispose();
+    for (const e of [...Object.values(this.topics), this.engineStatus, this.recovery, this.serverError, this.scheduleRun]) e.dispose();
   }
 }

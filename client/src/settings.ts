@@ -10,16 +10,19 @@ export function readBackendSettings(): BerthSettings {
   const stateDir = config.get<string>('stateDir', '').trim();
   const pluginsRoot = config.get<string>('plugins.root', '').trim();
   const helperImage = config.get<string>('helperImage', '').trim();
+  // Sent as written: the backend checks each schedule and reports what it cannot run.
+  const schedules = config.get<unknown>('schedules');
   return {
     ...(dockerHost ? { dockerHost } : {}),
     ...(stateDir ? { stateDir } : {}),
     ...(pluginsRoot ? { pluginsRoot } : {}),
     ...(helperImage ? { helperImage } : {}),
+    ...(schedules !== undefined && schedules !== null ? { schedules } : {}),
   };
 }
 
 export function affectsBackend(event: vscode.ConfigurationChangeEvent): boolean {
-  return ['dockerHost', 'stateDir', 'plugins.root', 'helperImage'].some((key) => event.affectsConfiguration(`${SECTION}.${key}`));
+  return ['dockerHost', 'stateDir', 'plugins.root', 'helperImage', 'schedules'].some((key) => event.affectsConfiguration(`${SECTION}.${key}`));
 }
 
 /** `berth.workspace.path`: the repo path in containers without a `berth.workspace.path` label. */

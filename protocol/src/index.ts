@@ -11,3 +11,5 @@ export * from './plugins';
 export * from './snapshots';
 export * from './restore';
 export * from './steps';
+export * from './hooks';
+export * from './schedules';

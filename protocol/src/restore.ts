@@ -1,4 +1,5 @@
 import { NotificationType, RequestType } from 'vscode-jsonrpc';
+import type { HookOutcome } from './hooks';
 import type { WorkloadIdentity } from './identity';
 import type { RestorePreviewParams, RestoreSnapshotParams } from './params/restore';
 
@@ -74,6 +75,8 @@ export interface RestoreSnapshotResult {
   /** Set when a cancel arrived after the point of no return and was refused; says why. */
   readonly cancelRefused?: string;
   readonly warnings: readonly string[];
+  /** The workload's pre-restore and post-restore hooks that ran (docs/consistency.md). */
+  readonly hooks?: readonly HookOutcome[];
 }
 /**
  * Client → server. Replaces the workload's live volumes with the snapshot's content: verify,

@@ -14,6 +14,11 @@ export interface BerthInitializationOptions {
   readonly pluginsRoot?: string;
   /** `berth.helperImage`: the local image of helper containers (no-shell workloads; restore). */
   readonly helperImage?: string;
+  /**
+   * `berth.schedules` as the user wrote it (a list of ScheduleEntry); the backend checks each
+   * entry and reports the ones it cannot run (docs/schedules.md).
+   */
+  readonly schedules?: unknown;
 }
 
 export interface BerthSettings {
@@ -21,6 +26,8 @@ export interface BerthSettings {
   readonly stateDir?: string;
   readonly pluginsRoot?: string;
   readonly helperImage?: string;
+  /** `berth.schedules`, unchecked (see BerthInitializationOptions). */
+  readonly schedules?: unknown;
 }
 /** Client → server. Settings changed; the backend reconnects when the endpoint changed. */
 export namespace SettingsChangedNotification {

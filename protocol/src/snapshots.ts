@@ -1,8 +1,10 @@
 import { NotificationType, RequestType } from 'vscode-jsonrpc';
 import type { QuiesceMode } from './choices';
+import type { HookOutcome } from './hooks';
 import type { WorkloadIdentity } from './identity';
 import type {
   AdoptSnapshotParams,
+  CreateProjectSnapshotParams,
   CreateSnapshotParams,
   ExportSnapshotParams,
   ImportSnapshotParams,
@@ -17,6 +19,7 @@ import type {
 // them with it); these are its types.
 export type {
   AdoptSnapshotParams,
+  CreateProjectSnapshotParams,
   CreateSnapshotParams,
   ExportSnapshotParams,
   ImportSnapshotParams,
@@ -59,6 +62,23 @@ export interface SnapshotVerifiedState {
   readonly path?: string;
 }
 
+/**
+ * A project snapshot (docs/snapshots.md, "Project snapshots"): one consistent set of the compose
+ * project's services, captured while all of them were quiesced together. Each member is an
+ * ordinary record of its service's workload that carries this reference; a set is complete
+ * when `members` records carry its ID.
+ */
+export interface SnapshotSetRef {
+  /** `set-<UTC time to the second>-<6 hex digits>`, e.g. `set-20260102-030405-9f3a1c`. */
+  readonly id: string;
+  /** The compose project. */
+  readonly project: string;
+  /** This member's compose service. */
+  readonly service: string;
+  /** How many members the set has. */
+  readonly members: number;
+}
+
 /** One capture of one workload, as the catalog lists it: its own record (docs/snapshots.md). */
 export interface SnapshotInfo {
   /**
@@ -83,6 +103,10 @@ export interface SnapshotInfo {
   readonly origin: 'capture' | 'import' | 'adopted';
   /** Set on a `pre-restore` safety copy: the ID of the restore that took it. */
   readonly restoreId?: string;
+  /** Set on a member of a project snapshot: the set it belongs to. */
+  readonly set?: SnapshotSetRef;
+  /** Set on a capture a schedule took: the schedule's ID (docs/schedules.md). */
+  readonly schedule?: string;
   readonly volumes: readonly SnapshotVolumeInfo[];
   readonly files: number;
   readonly bytes: number;
@@ -165,11 +189,32 @@ export interface CreateSnapshotResult {
   readonly warnings: readonly string[];
   /** Record IDs that retention removed afterwards. */
   readonly pruned: readonly string[];
+  /** The workload's hooks that ran (docs/consistency.md); absent when it has none. */
+  readonly hooks?: readonly HookOutcome[];
 }
 /** Client → server. Captures a workload's volumes; long-running (work-done progress, cancel). */
 export namespace CreateSnapshotRequest {
   export const method = 'berth/snapshots/create';
   export const type = new RequestType<CreateSnapshotParams, CreateSnapshotResult, void>(method);
+}
+
+export interface CreateProjectSnapshotResult {
+  /** The set: its ID names it (`set-…`), and every member record carries it. */
+  readonly set: { readonly id: string; readonly project: string; readonly members: number };
+  /** One record per service with data, in dependency order. */
+  readonly snapshots: readonly SnapshotInfo[];
+  /** Services of the project without a volume to capture (their hooks ran; they were not quiesced). */
+  readonly withoutData: readonly string[];
+  readonly warnings: readonly string[];
+  readonly hooks?: readonly HookOutcome[];
+}
+/**
+ * Client → server. Captures every service of a compose project as one consistent set: all are
+ * quiesced together before any capture starts and released together after. Long-running.
+ */
+export namespace CreateProjectSnapshotRequest {
+  export const method = 'berth/snapshots/createProject';
+  export const type = new RequestType<CreateProjectSnapshotParams, CreateProjectSnapshotResult, void>(method);
 }
 
 export interface VerifySnapshotResult {
@@ -233,11 +278,53 @@ export namespace ImportSnapshotRequest {
   export const type = new RequestType<ImportSnapshotParams, ImportSnapshotResult, void>(method);
 }
 
-export interface PruneSnapshotsResult {
-  /** Record IDs removed. */
-  readonly removed: readonly string[];
+/** A retention policy with restic's semantics (docs/snapshots.md, "Retention"). */
+export interface RetentionPolicy {
+  readonly last?: number;
+  readonly hourly?: number;
+  readonly daily?: number;
+  readonly weekly?: number;
+  readonly monthly?: number;
+  readonly yearly?: number;
+  /** restic's duration: `1y2m3d4h` (m is months). */
+  readonly within?: string;
 }
-/** Client → server. Applies keep-last-N retention to one workload now. */
+
+/** Why retention keeps a snapshot (or a set); restic's reasons plus Berth's own protections. */
+export interface RetentionReason {
+  readonly rule: 'last' | 'hourly' | 'daily' | 'weekly' | 'monthly' | 'yearly' | 'within' | 'pinned' | 'safety-copy' | 'labelled' | 'just-taken';
+  /** Kept as the oldest unit because the rule had counts left (restic's "oldest daily snapshot"). */
+  readonly oldest?: boolean;
+  /** For `within`: the duration. */
+  readonly duration?: string;
+}
+
+/** What retention decided about one snapshot record, or one project set. */
+export interface RetentionDecisionInfo {
+  /** A record ID, or a set ID. */
+  readonly id: string;
+  readonly kind: 'record' | 'set';
+  readonly capturedAt: string;
+  readonly label: string;
+  readonly keep: boolean;
+  /** Every rule that keeps it; empty when it is removed (no rule keeps it). */
+  readonly reasons: readonly RetentionReason[];
+  /** The records it stands for (a set's members). */
+  readonly records: readonly string[];
+}
+
+export interface PruneSnapshotsResult {
+  /** Record IDs removed (with `dryRun`: that would be removed). */
+  readonly removed: readonly string[];
+  readonly dryRun?: boolean;
+  /** The policy in words. */
+  readonly policy?: string;
+  /** Every unit of the group, newest first, kept or removed, and why. */
+  readonly decisions?: readonly RetentionDecisionInfo[];
+  /** Stored bytes freed. */
+  readonly freedBytes?: number;
+}
+/** Client → server. Applies retention to one workload's snapshots or one project's sets now. */
 export namespace PruneSnapshotsRequest {
   export const method = 'berth/snapshots/prune';
   export const type = new RequestType<PruneSnapshotsParams, PruneSnapshotsResult, void>(method);
@@ -258,7 +345,7 @@ export namespace AdoptSnapshotRequest {
 
 export interface SnapshotsChangedParams {
   /** The operation that changed the catalog, for logs. */
-  readonly reason: 'create' | 'verify' | 'delete' | 'pin' | 'import' | 'prune' | 'adopt';
+  readonly reason: 'create' | 'verify' | 'delete' | 'pin' | 'import' | 'prune' | 'adopt' | 'schedule';
 }
 /** Server → client. The catalog changed; the Snapshots view re-lists. */
 export namespace SnapshotsChangedNotification {

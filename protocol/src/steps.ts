@@ -70,6 +70,23 @@ export const CAPTURE_STEPS = [
 ] as const;
 export type CaptureStep = (typeof CAPTURE_STEPS)[number];
 
+/**
+ * A project snapshot (docs/snapshots.md, "Project snapshots"): every service locked, the
+ * pre-snapshot hooks run, every service with data quiesced, all read, all released, then the
+ * members committed. Each member's own capture steps fire within (capture.journal,
+ * capture.quiesce, capture.read-volume, capture.resume, capture.write-manifest, capture.commit,
+ * capture.catalog).
+ */
+export const PROJECT_CAPTURE_STEPS = ['project.lock', 'project.hooks', 'project.quiesce', 'project.read', 'project.resume', 'project.commit'] as const;
+export type ProjectCaptureStep = (typeof PROJECT_CAPTURE_STEPS)[number];
+
+/**
+ * A scheduled run (docs/schedules.md): `schedule.claim` after the slot's claim is durable (the
+ * slot will not be taken again, whatever happens next), `schedule.record` after the outcome is.
+ */
+export const SCHEDULE_STEPS = ['schedule.claim', 'schedule.record'] as const;
+export type ScheduleStep = (typeof SCHEDULE_STEPS)[number];
+
 /** Snapshot export to a file. */
 export const EXPORT_STEPS = ['export.write', 'export.commit'] as const;
 export type ExportStep = (typeof EXPORT_STEPS)[number];
@@ -128,6 +145,8 @@ export type WorkspaceImportStep = (typeof WORKSPACE_IMPORT_STEPS)[number];
 export const ALL_STEPS = [
   ...PLUGIN_SCRIPT_STEPS,
   ...CAPTURE_STEPS,
+  ...PROJECT_CAPTURE_STEPS,
+  ...SCHEDULE_STEPS,
   ...EXPORT_STEPS,
   ...IMPORT_STEPS,
   ...DELETE_STEPS,

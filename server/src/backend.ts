@@ -8,6 +8,9 @@ import { nullLog, type Log } from './log';
 import { mergeRecoveryReports } from './restore/recoveryReport';
 import { RestoreService } from './restore/restoreService';
 import { SnapshotService } from './snapshots/snapshotService';
+import { clockFrom, type Clock } from './clock';
+import { ScheduleService, type ScheduleSources } from './schedules/scheduleService';
+import { snapshotTaker } from './schedules/taker';
 import { fsErrorMessage } from './state/fsErrors';
 import { resolveStateDir } from './state/stateDir';
 import { sweepTempFiles } from './state/tempSweep';
@@ -22,6 +25,8 @@ export interface BackendSettings {
   readonly pluginsRoot?: string;
   /** `berth.helperImage`; BERTH_HELPER_IMAGE when unset. */
   readonly helperImage?: string;
+  /** `berth.schedules` as written (VS Code only; the CLI reads the schedules file alone). */
+  readonly schedules?: unknown;
 }
 
 export interface BackendOptions {
@@ -56,6 +61,9 @@ export class Backend {
   readonly plugins: PluginService;
   readonly snapshots: SnapshotService;
   readonly restore: RestoreService;
+  readonly schedules: ScheduleService;
+  /** The clock schedules and retention count from (BERTH_CLOCK_NOW pins it for tests). */
+  readonly now: Clock;
   stateDir: string;
   private settings: BackendSettings;
   private readonly env: NodeJS.ProcessEnv;
@@ -89,8 +97,24 @@ export class Backend {
       env,
       this.log,
     );
+    this.now = clockFrom(env);
     this.snapshots = new SnapshotService(this, this.log);
     this.restore = new RestoreService(this, env, this.log);
+    const stateDir = () => this.stateDir;
+    this.schedules = new ScheduleService({
+      // The state directory can change with the settings; the service reads it at each use.
+      get stateDir() {
+        return stateDir();
+      },
+      now: () => this.now(),
+      log: this.log,
+      taker: snapshotTaker(this.snapshots),
+    });
+  }
+
+  /** Where schedules come from: the setting (VS Code) and the CLI's file, as one union. */
+  scheduleSources(): ScheduleSources {
+    return { settings: this.settings.schedules, file: true };
   }
 
   /** The engine for the configured endpoint; throws the endpoint's error when it is invalid. */

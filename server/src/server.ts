@@ -15,10 +15,12 @@ import { registerEngineHandlers, type EngineHandlers, type EngineWatchTimings } 
 import { registerRestoreHandlers } from './handlers/restore';
 import { registerPluginHandlers } from './handlers/plugins';
 import { registerServerHandlers } from './handlers/server';
+import { registerScheduleHandlers } from './handlers/schedules';
 import { registerSnapshotHandlers } from './handlers/snapshots';
 import { registerWorkloadHandlers } from './handlers/workloads';
 import { registerWorkspaceHandlers } from './handlers/workspace';
 import type { Log } from './log';
+import type { ScheduleLoop } from './schedules/loop';
 import { notify } from './rpc';
 
 export interface StartServerOptions {
@@ -52,6 +54,7 @@ export function startServer(connection: Connection, options: StartServerOptions 
   const log = connectionLog(connection);
   let backend: Backend | undefined;
   let engine: EngineHandlers | undefined;
+  let schedules: ScheduleLoop | undefined;
   let readyMs = -1;
 
   if (options.forwardUncaught) forwardUncaught(connection, log);
@@ -73,6 +76,8 @@ export function startServer(connection: Connection, options: StartServerOptions 
     registerPluginHandlers(connection, log, b, hooks);
     registerSnapshotHandlers(connection, log, b, hooks);
     registerRestoreHandlers(connection, log, b, hooks);
+    const loop = registerScheduleHandlers(connection, log, b, hooks);
+    schedules = loop;
     connection.onNotification(SettingsChangedNotification.type, (raw: unknown) => {
       // A malformed notification must not quietly switch to the default engine.
       const settings = settingsFrom(raw);
@@ -82,11 +87,15 @@ export function startServer(connection: Connection, options: StartServerOptions 
       }
       try {
         if (b.updateSettings(settings)) e.reconnect();
+        loop.poke();
       } catch (error) {
         log.error(`Ignoring settings: ${errorMessage(error)}`);
       }
     });
-    connection.onShutdown(() => e.dispose());
+    connection.onShutdown(() => {
+      e.dispose();
+      loop.stop();
+    });
     // A client sends no request before this answer: what a crash interrupted is finished or
     // undone first (Backend.recoverAtStartup).
     await b.recoverAtStartup();
@@ -112,6 +121,8 @@ export function startServer(connection: Connection, options: StartServerOptions 
       pluginsChanged: (workload) => notify(connection, PluginsChangedNotification.type, { workload }),
       recovered: (report) => notify(connection, RecoveryDidRunNotification.type, report),
     });
+    // Due schedules run while the client is connected (docs/schedules.md).
+    schedules?.start();
   });
 
   connection.listen();
@@ -119,6 +130,7 @@ export function startServer(connection: Connection, options: StartServerOptions 
   return {
     backend: () => backend,
     dispose: () => {
+      schedules?.stop();
       engine?.dispose();
       connection.dispose();
     },
@@ -176,6 +188,8 @@ function settingsFrom(raw: unknown): BackendSettings | undefined {
     ...(stateDir ? { stateDir } : {}),
     ...(pluginsRoot ? { pluginsRoot } : {}),
     ...(helperImage ? { helperImage } : {}),
+    // Checked entry by entry by the schedule service, which reports what it cannot run.
+    ...(o.schedules !== undefined && o.schedules !== null ? { schedules: o.schedules } : {}),
   };
 }
 

@@ -243,7 +243,7 @@ describe('snapshot catalog: every capture is its own record', () => {
     const labelled = await storeSnapshot(store, sampleVolumes('r'), { key: 'container:r', label: 'before-upgrade', capturedAt: '2026-01-01T00:00:00.000Z' });
     const old = await storeSnapshot(store, sampleVolumes('r'), { key: 'container:r', capturedAt: '2026-01-02T00:00:00.000Z' });
     await storeSnapshot(store, sampleVolumes('r2'), { key: 'container:r', capturedAt: '2026-01-03T00:00:00.000Z' });
-    const removed = await backend.snapshots.prune('container:r', 1);
+    const { removed } = await backend.snapshots.prune({ workload: 'container:r', keep: 1 });
     assert.deepEqual(removed, [old.recordId]);
     assert.equal(await store.hasObject(labelled.id), true);
     assert.deepEqual((await backend.snapshots.list('container:r')).map((s) => s.label).sort(), ['', 'before-upgrade']);

@@ -11,7 +11,6 @@ import { nullLog } from '../../server/src/log';
 import { detachedContext } from '../../server/src/operation';
 import { OBJECT_FILES } from '../../server/src/snapshots/layout';
 import { recoverSnapshots } from '../../server/src/snapshots/recovery';
-import { selectForRemoval } from '../../server/src/snapshots/retention';
 import { SnapshotStore } from '../../server/src/snapshots/store';
 import { sampleVolumes, storeSnapshot } from '../fixtures/snapshotBuilder';
 
@@ -134,8 +133,7 @@ describe('snapshot store', () => {
     for (let i = 0; i < 6; i++) {
       made.push(await storeSnapshot(store, sampleVolumes(`r${i}`), { key: 'container:r', capturedAt: `2026-01-0${i + 1}T00:00:00.000Z`, label: i === 1 ? 'keep-me' : '', pinned: i === 0 }));
     }
-    assert.deepEqual(selectForRemoval(made, 0), []);
-    const removed = await backend.snapshots.prune('container:r', 2);
+    const { removed } = await backend.snapshots.prune({ workload: 'container:r', keep: 2 });
     // Newest two (i=5, i=4) stay; i=1 is labelled and i=0 pinned; i=2 and i=3 go.
     assert.deepEqual(new Set(removed), new Set([made[2]?.recordId, made[3]?.recordId]));
     const left = (await backend.snapshots.list('container:r')).map((s) => s.recordId);

@@ -3,7 +3,10 @@ import * as l10n from '@vscode/l10n';
 import {
   QUIESCE_MODES,
   type AdoptSnapshotResult,
+  type CreateProjectSnapshotResult,
   type CreateSnapshotResult,
+  type HookOutcome,
+  type PruneSnapshotsResult,
   type DeleteSnapshotResult,
   type ExportSnapshotResult,
   type ImportSnapshotResult,
@@ -14,10 +17,13 @@ import {
 import { CreateSnapshotParams, PruneSnapshotsParams } from '../../../protocol/src/params';
 import { InvalidParamsError, OperationFailedError } from '../../../server/src/errors';
 import { resolveOutput } from '../../../server/src/output/userOutput';
+import { outcomeText } from '../../../server/src/hooks/runner';
 import { formatBytes } from '../../../server/src/snapshots/format';
+import { reasonText } from '../../../server/src/snapshots/retention';
 import type { CommandSpec } from '../command';
 import { table } from '../format';
 import { choiceOption, countOption, stringOption } from '../options';
+import { RETENTION_OPTIONS, retentionOptions } from '../retentionOptions';
 
 const list: CommandSpec<ListSnapshotsResult> = {
   resource: 'snapshots',
@@ -39,7 +45,7 @@ const list: CommandSpec<ListSnapshotsResult> = {
         s.id.slice(0, 12),
         s.workload.key,
         s.capturedAt.replace('T', ' ').replace(/\.\d+Z$/, 'Z'),
-        s.label + (s.pinned ? ' [pinned]' : ''),
+        s.label + (s.pinned ? ' [pinned]' : '') + (s.set ? ` [${s.set.id} ${s.set.service}]` : ''),
         String(s.volumes.length),
         String(s.files),
         formatBytes(s.bytes),
@@ -72,40 +78,61 @@ const list: CommandSpec<ListSnapshotsResult> = {
   },
 };
 
-const create: CommandSpec<CreateSnapshotResult> = {
+const create: CommandSpec<CreateSnapshotResult | CreateProjectSnapshotResult> = {
   resource: 'snapshots',
   verb: 'create',
-  args: '<workload>',
-  summary: 'Capture the named volumes and bind mounts of a workload into the store.',
-  positionals: { min: 1, max: 1 },
+  args: '[<workload>] [--project P]',
+  summary: 'Capture the named volumes and bind mounts of a workload into the store; with --project, every service of a compose project as one consistent set.',
+  positionals: { min: 0, max: 1 },
   touchesWorkloads: true,
   options: {
+    project: { type: 'string', description: 'a compose project: all its services quiesced together, one set' },
     label: { type: 'string', description: 'a free-form label (labelled snapshots are kept by retention)' },
     quiesce: { type: 'string', description: 'pause (default), stop or none while reading' },
     keep: { type: 'string', description: 'afterwards keep only the newest N (plus pinned/labelled)' },
   },
   async run(input, backend, ctx) {
-    return backend.snapshots.create(
-      {
-        workload: input.positionals[0] ?? '',
-        label: stringOption(input, 'label'),
-        quiesce: choiceOption(input, 'quiesce', QUIESCE_MODES),
-        keep: countOption(input, 'keep', CreateSnapshotParams),
-      },
-      ctx,
-    );
+    const project = stringOption(input, 'project');
+    const workload = input.positionals[0];
+    if ((project === undefined) === (workload === undefined)) {
+      throw new InvalidParamsError(l10n.t('"berth snapshots create" takes a workload, or --project <project>: exactly one of them.'));
+    }
+    const label = stringOption(input, 'label');
+    const quiesce = choiceOption(input, 'quiesce', QUIESCE_MODES);
+    if (project !== undefined) {
+      if (input.options.keep !== undefined) throw new InvalidParamsError(l10n.t('--keep applies to one workload; for a project use "berth snapshots prune project:<name> --keep-last N".'));
+      return backend.snapshots.createProject({ project, label, quiesce }, ctx);
+    }
+    return backend.snapshots.create({ workload: workload ?? '', label, quiesce, keep: countOption(input, 'keep', CreateSnapshotParams) }, ctx);
   },
   print(result, io) {
+    if ('set' in result) {
+      io.out(l10n.t('Project snapshot {0} of {1}: {2} service(s).', result.set.id, result.set.project, result.set.members));
+      for (const s of result.snapshots) {
+        io.out(`  ${s.set?.service ?? s.workload.label}: ${s.recordId}  ${s.id.slice(0, 12)}  ${l10n.t('{0} volume(s), {1} files, {2} (stored {3}), quiesce {4}', s.volumes.length, s.files, formatBytes(s.bytes), formatBytes(s.storedBytes), s.quiesce)}`);
+      }
+      if (result.withoutData.length > 0) io.out(l10n.t('Without volumes (not captured): {0}', result.withoutData.join(', ')));
+      io.out(`SET: ${result.set.id}`);
+      printHooks(result.hooks, io);
+      for (const w of result.warnings) io.err(l10n.t('warning: {0}', w));
+      return;
+    }
     const s = result.snapshot;
     io.out(l10n.t('Snapshot {0} of {1}: {2} volume(s), {3} files, {4} (stored {5}), quiesce {6}.', s.recordId, s.workload.label, s.volumes.length, s.files, formatBytes(s.bytes), formatBytes(s.storedBytes), s.quiesce));
     if (result.sameContentAs) io.out(l10n.t('Unchanged since snapshot {0}: the data is stored once and shared.', result.sameContentAs));
     else if (result.existing) io.out(l10n.t('The store already held this content: the data is stored once and shared.'));
     io.out(`RECORD: ${s.recordId}`);
     io.out(`ID: ${s.id}`);
+    printHooks(result.hooks, io);
     for (const w of result.warnings) io.err(l10n.t('warning: {0}', w));
     if (result.pruned.length > 0) io.out(l10n.t('Retention removed: {0}', result.pruned.join(', ')));
   },
 };
+
+/** One line per hook that ran; its output went to the log (--verbose). */
+function printHooks(hooks: readonly HookOutcome[] | undefined, io: { out(t: string): void }): void {
+  for (const h of hooks ?? []) io.out(l10n.t('Hook {0} of {1}: {2}', h.event, h.workload, outcomeText(h)));
+}
 
 const verify: CommandSpec<VerifySnapshotResult> = {
   resource: 'snapshots',
@@ -213,20 +240,33 @@ const pin: CommandSpec<{ snapshots: SnapshotInfo[] }> = {
   },
 };
 
-const prune: CommandSpec<{ removed: string[] }> = {
+const prune: CommandSpec<PruneSnapshotsResult> = {
   resource: 'snapshots',
   verb: 'prune',
-  args: '<workload>',
-  summary: 'Apply retention now: keep the newest --keep N snapshots plus pinned and labelled ones.',
+  args: '<workload | project:<name>>',
+  summary: 'Apply retention now with restic\'s rules (the newest snapshot of each period is kept); pinned, labelled and recent pre-restore snapshots stay. --dry-run shows what would go and why.',
   positionals: { min: 1, max: 1 },
-  options: { keep: { type: 'string', description: 'how many of the newest to keep (required, 1 or more)' } },
+  options: {
+    ...RETENTION_OPTIONS,
+    keep: { type: 'string', description: 'the same as --keep-last (the first release\'s option)' },
+    'dry-run': { type: 'boolean', description: 'decide and print what would be kept and removed; remove nothing' },
+  },
   async run(input, backend, ctx) {
-    const keep = countOption(input, 'keep', PruneSnapshotsParams);
-    if (keep === undefined) throw new InvalidParamsError(l10n.t('"berth snapshots prune" needs --keep N.'));
-    return { removed: await backend.snapshots.prune(input.positionals[0] ?? '', keep, ctx.signal) };
+    const target = input.positionals[0] ?? '';
+    const group = target.startsWith('project:') ? { project: target.slice('project:'.length) } : { workload: target };
+    if (group.project === '') throw new InvalidParamsError(l10n.t('Name the project after "project:", for example project:shop.'));
+    return backend.snapshots.prune({ ...group, keep: countOption(input, 'keep', PruneSnapshotsParams), ...retentionOptions(input), dryRun: input.options['dry-run'] === true }, ctx.signal);
   },
   print(result, io) {
-    io.out(result.removed.length === 0 ? l10n.t('Nothing to remove.') : l10n.t('Removed: {0}', result.removed.join(', ')));
+    if (result.policy) io.out(l10n.t('Policy: keep {0}.', result.policy));
+    for (const d of result.decisions ?? []) {
+      const when = d.capturedAt.replace('T', ' ').replace(/\.\d+Z$/, 'Z');
+      const what = `${d.id}  ${when}${d.label ? `  "${d.label}"` : ''}`;
+      io.out(d.keep ? `  ${l10n.t('keep')}    ${what}  (${d.reasons.map(reasonText).join(', ')})` : `  ${l10n.t('remove')}  ${what}`);
+    }
+    const count = result.removed.length;
+    if (result.dryRun) io.out(count === 0 ? l10n.t('Nothing would be removed (dry run).') : l10n.t('Would remove {0} record(s) (dry run; nothing was changed).', count));
+    else io.out(count === 0 ? l10n.t('Nothing to remove.') : l10n.t('Removed {0} record(s), freed {1}.', count, formatBytes(result.freedBytes ?? 0)));
   },
 };
 

@@ -19,6 +19,7 @@ import { refreshSnapshots } from './snapshots/refreshSnapshots';
 import { restoreSnapshot } from './snapshots/restoreSnapshot';
 import { recover } from './restore/recover';
 import { showRestoreDetails } from './restore/showRestoreDetails';
+import { takeProjectSnapshot } from './snapshots/takeProjectSnapshot';
 import { takeSnapshot } from './snapshots/takeSnapshot';
 import { verifySnapshot } from './snapshots/verifySnapshot';
 import { copyWorkloadId } from './workloads/copyWorkloadId';
@@ -52,6 +53,7 @@ const COMMANDS: Readonly<Record<string, CommandFactory>> = {
   'berth.plugins.sweep': sweepPlugins,
   'berth.plugins.refresh': refreshPlugins,
   'berth.snapshots.take': takeSnapshot,
+  'berth.snapshots.takeProject': takeProjectSnapshot,
   'berth.snapshots.verify': verifySnapshot,
   'berth.snapshots.export': exportSnapshot,
   'berth.snapshots.import': importSnapshot,

@@ -11,9 +11,11 @@ import {
   SweepPluginsRequest,
 } from '../plugins';
 import { RestorePreviewRequest, RestoreSnapshotRequest, RunRecoveryRequest, StartupRecoveryRequest } from '../restore';
+import { ListSchedulesRequest } from '../schedules';
 import { ServerInfoRequest } from '../server';
 import {
   AdoptSnapshotRequest,
+  CreateProjectSnapshotRequest,
   CreateSnapshotRequest,
   DeleteSnapshotRequest,
   ExportSnapshotRequest,
@@ -43,6 +45,7 @@ import { InstallPluginParams, ListPluginsParams, PluginRefParams, SweepPluginsPa
 import { RestorePreviewParams, RestoreSnapshotParams } from './restore';
 import {
   AdoptSnapshotParams,
+  CreateProjectSnapshotParams,
   CreateSnapshotParams,
   ExportSnapshotParams,
   ImportSnapshotParams,
@@ -92,6 +95,7 @@ export const requestParams = {
   [SweepPluginsRequest.method]: SweepPluginsParams,
   [ListSnapshotsRequest.method]: ListSnapshotsParams,
   [CreateSnapshotRequest.method]: CreateSnapshotParams,
+  [CreateProjectSnapshotRequest.method]: CreateProjectSnapshotParams,
   [VerifySnapshotRequest.method]: VerifySnapshotParams,
   [DeleteSnapshotRequest.method]: SnapshotRef,
   [PinSnapshotRequest.method]: PinSnapshotParams,
@@ -101,6 +105,7 @@ export const requestParams = {
   [AdoptSnapshotRequest.method]: AdoptSnapshotParams,
   [RestorePreviewRequest.method]: RestorePreviewParams,
   [RestoreSnapshotRequest.method]: RestoreSnapshotParams,
+  [ListSchedulesRequest.method]: NoParams,
   [RunRecoveryRequest.method]: NoParams,
   [StartupRecoveryRequest.method]: NoParams,
   [WorkspaceExportRequest.method]: WorkspaceExportParams,

@@ -1,6 +1,6 @@
 import * as z from 'zod/mini';
 import { QUIESCE_MODES } from '../choices';
-import { boundedInt, field, type SentParams } from './common';
+import { boundedInt, boundedString, field, type SentParams } from './common';
 import { withProgress } from './progress';
 
 export const ListSnapshotsParams = z.strictObject({
@@ -58,10 +58,43 @@ export const ImportSnapshotParams = withProgress(
 );
 export type ImportSnapshotParams = SentParams<typeof ImportSnapshotParams>;
 
+/** A compose project's name, as its containers' `com.docker.compose.project` label gives it. */
+const projectName = boundedString(256);
+
+export const CreateProjectSnapshotParams = withProgress(
+  z.strictObject({
+    /** The compose project: every service is captured as one consistent set. */
+    project: projectName,
+    label: z.optional(field.snapshotLabel),
+    /** Defaults to `pause`; applied to every service together. */
+    quiesce: z.optional(z.enum(QUIESCE_MODES)),
+  }),
+);
+export type CreateProjectSnapshotParams = SentParams<typeof CreateProjectSnapshotParams>;
+
+/** A count of a retention rule: how many periods (or snapshots) to keep. */
+const keepCount = z.optional(boundedInt(1, 100_000));
+
+/**
+ * Retention for one workload's snapshots or one project's sets, with restic's semantics
+ * (docs/snapshots.md, "Retention"). Exactly one of `workload` and `project`; at least one rule.
+ */
 export const PruneSnapshotsParams = z.strictObject({
-  workload: field.workload,
-  /** Keep the newest N; pinned and labelled snapshots are always kept. */
-  keep: boundedInt(1, 100_000),
+  workload: z.optional(field.workload),
+  /** A compose project: its sets are the units (a set is kept or removed whole). */
+  project: z.optional(projectName),
+  /** The first release's keep-last-N; the same as `keepLast`. */
+  keep: keepCount,
+  keepLast: keepCount,
+  keepHourly: keepCount,
+  keepDaily: keepCount,
+  keepWeekly: keepCount,
+  keepMonthly: keepCount,
+  keepYearly: keepCount,
+  /** Keep every snapshot within this duration of the newest: `1y6m`, `30d`, `12h` (m is months). */
+  keepWithin: z.optional(boundedString(32)),
+  /** Decide and report, remove nothing. */
+  dryRun: z.optional(z.boolean()),
 });
 export type PruneSnapshotsParams = SentParams<typeof PruneSnapshotsParams>;
 

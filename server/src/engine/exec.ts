@@ -16,6 +16,8 @@ export interface ExecOptions {
   readonly stdin?: Readable;
   /** Receives stdout as it arrives; otherwise stdout is collected (up to maxOutputBytes). */
   readonly stdout?: Writable;
+  /** Receives stderr as it arrives; otherwise stderr is collected (up to maxOutputBytes). */
+  readonly stderr?: Writable;
   readonly signal?: AbortSignal;
   /** Cap on collected stdout/stderr each; more is dropped and `truncated` set. Default 4 MiB. */
   readonly maxOutputBytes?: number;
@@ -67,7 +69,7 @@ export async function runExec(container: Docker.Container, options: ExecOptions)
   try {
     // Our own demultiplexer instead of modem.demuxStream, which ignores backpressure: a
     // patch or archive streamed to a slower sink must not pile up in memory.
-    const demux = new Demultiplexer(stdout, stderrCollector);
+    const demux = new Demultiplexer(stdout, options.stderr ?? stderrCollector);
     const finished = new Promise<void>((resolve, reject) => {
       demux.once('finish', resolve);
       // A failing sink (disk full) must also cut the connection, or the process in the

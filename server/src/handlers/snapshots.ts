@@ -2,6 +2,7 @@ import * as l10n from '@vscode/l10n';
 import type { Connection } from 'vscode-languageserver/node';
 import {
   AdoptSnapshotRequest,
+  CreateProjectSnapshotRequest,
   CreateSnapshotRequest,
   DeleteSnapshotRequest,
   ExportSnapshotRequest,
@@ -49,6 +50,21 @@ export function registerSnapshotHandlers(connection: Connection, log: Log, backe
       }
     },
     options(l10n.t('Taking a snapshot')),
+  );
+
+  onRequest(
+    connection,
+    log,
+    CreateProjectSnapshotRequest,
+    async (params, ctx) => {
+      try {
+        return await backend.snapshots.createProject(params, ctx);
+      } finally {
+        changed('create');
+        notify(connection, WorkloadsChangedNotification.type, { reason: 'operation' });
+      }
+    },
+    options(l10n.t('Taking a project snapshot')),
   );
 
   onRequest(
@@ -111,10 +127,10 @@ export function registerSnapshotHandlers(connection: Connection, log: Log, backe
     connection,
     log,
     PruneSnapshotsRequest,
-    async ({ workload, keep }, ctx) => {
-      const removed = await backend.snapshots.prune(workload, keep, ctx.signal);
-      changed('prune');
-      return { removed };
+    async (params, ctx) => {
+      const result = await backend.snapshots.prune(params, ctx.signal);
+      if (!result.dryRun) changed('prune');
+      return result;
     },
     options(l10n.t('Applying snapshot retention')),
   );

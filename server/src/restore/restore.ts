@@ -28,6 +28,8 @@ import { planRestore, type RestorePlan } from './preflight';
 import { helperDirOf, probeTargets, spaceNeeded, type ProbedVolume, type SpaceNeed } from './probe';
 import { mountsUnchanged, priorOf, startToPrior, stillDown, stopForSwap } from './runState';
 import { captureSafetyCopy } from './safety';
+import { postRestoreFailure, restoreHooks } from './appHooks'; // issue 14
+import type { OperationHooks } from '../hooks/operationHooks'; // issue 14
 import { reachStep, type StepHooks } from './seams';
 import type { KeptAside } from './asideGuard';
 import { keptMessage, openAgent, removeAsides, removeStages, settleVolumes } from './settle';
@@ -81,6 +83,8 @@ interface Run {
   /** The commit entry is durable: from here on nothing is undone. */
   committed: boolean;
   downtimeStart?: number;
+  /** issue 14: the workload's pre-/post-restore hooks. */
+  readonly app?: OperationHooks;
 }
 
 export async function runRestore(deps: RestoreDeps, params: RestoreSnapshotParams, ctx: OperationContext): Promise<RestoreSnapshotResult> {
@@ -99,8 +103,22 @@ export async function runRestore(deps: RestoreDeps, params: RestoreSnapshotParam
     await step(undefined, 'restore.lock', deps, ctx, l10n.t('Restoring {0}: preparing', workload.name));
     await deps.recoverWorkload(workload.identity.key);
     const snapshot = await loadSnapshot(deps.store, resolved.id);
-    const run: Run = { deps, ctx, workload, snapshot, stopped: false, committed: false };
-    return await restoreLocked(run, resolved.workloadKey, began);
+    // >>> issue 14 (application hooks): pre-restore runs before anything is touched; post-restore
+    // right after the workload is up again (finishCommitted), or after the rollback restarted it,
+    // and in any case exactly once (appHooks.ts, hooks/operationHooks.ts).
+    const app = await restoreHooks(deps.engine, deps.log, workload, ctx);
+    await app.pre(ctx.signal);
+    const run: Run = { deps, ctx, workload, snapshot, stopped: false, committed: false, app };
+    try {
+      const result = await restoreLocked(run, resolved.workloadKey, began);
+      await app.post();
+      const failed = postRestoreFailure(app, workload, result.snapshot);
+      if (failed) throw failed;
+      return app.outcomes.length > 0 ? { ...result, hooks: app.outcomes, warnings: [...result.warnings, ...app.warnings] } : result;
+    } finally {
+      await app.post();
+    }
+    // <<< issue 14
   } finally {
     await lock.release();
   }
@@ -343,6 +361,7 @@ async function finishCommitted(run: Run, volumesOut: RestoreVolumePlan[], warnin
       warnings.push(l10n.t('{0} could not be started again: {1}', workload.name, errorMessage(error)));
     }
     const downtimeMs = run.downtimeStart === undefined ? 0 : Date.now() - run.downtimeStart;
+    await run.app?.post(); // issue 14: post-restore once the workload is up on the new data
     journal.phase = 'started';
 
     journal.phase = 'safety';

@@ -7,7 +7,7 @@ import { constants } from 'node:fs';
 import { open, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as l10n from '@vscode/l10n';
-import type { AppliedQuiesce, QuiesceMode, Workload } from '../../../protocol/src';
+import type { AppliedQuiesce, HookOutcome, QuiesceMode, SnapshotSetRef, Workload } from '../../../protocol/src';
 import { captureVolumeTar, FileMountError } from '../archive/captureVolume';
 import { computeContentId } from '../archive/contentId';
 import { SnapshotDataWriter } from '../archive/dataWriter';
@@ -19,7 +19,9 @@ import { mountTargetProblem } from '../archive/paths';
 import { crashPoint } from '../crash';
 import type { ContainerDetails, Engine } from '../engine/engine';
 import { CancelledError, RejectedError } from '../errors';
-import { acquireLock } from '../locks';
+import { hooksFromLabels, type WorkloadHooks } from '../hooks/labels';
+import { OperationHooks } from '../hooks/operationHooks';
+import { acquireLock, type HeldLock } from '../locks';
 import type { Log } from '../log';
 import { throwIfCancelled, type OperationContext } from '../operation';
 import { withPath } from '../state/atomicFile';
@@ -43,6 +45,16 @@ export interface CaptureOptions {
    * (its recovery after a crash) finds the first one's record instead of adding another.
    */
   readonly restoreId?: string;
+  /** Set for a member of a project snapshot: the set it belongs to (catalog.ts, `SnapshotSetRef`). */
+  readonly set?: SnapshotSetRef;
+  /** Set for a capture a schedule took: the schedule's ID (retention thins its series). */
+  readonly schedule?: string;
+  /**
+   * Awaited after the data is written and before the commit: a project capture holds every
+   * member there until all of them have read their data (nothing of a failed set is stored),
+   * a capture with hooks checks its post-hook.
+   */
+  readonly beforeCommit?: () => Promise<void>;
 }
 
 export interface CaptureOutcome {
@@ -53,6 +65,8 @@ export interface CaptureOutcome {
   /** This workload's newest earlier record of the same content, if any. */
   readonly sameContentAs?: string;
   readonly warnings: string[];
+  /** The hooks that ran, in order. */
+  readonly hooks: HookOutcome[];
 }
 
 export interface PlannedVolume {
@@ -65,7 +79,30 @@ export interface PlannedVolume {
 
 type EngineMount = ContainerDetails['Mounts'][number];
 
-export async function captureSnapshot(store: SnapshotStore, engine: Engine, log: Log, workload: Workload, options: CaptureOptions, ctx: OperationContext): Promise<CaptureOutcome> {
+/** A workload made ready for capture: its lock held, its mounts planned, its hooks read. */
+export interface PreparedCapture {
+  readonly workload: Workload;
+  readonly details: ContainerDetails;
+  readonly planned: PlannedVolume[];
+  readonly skippedMounts: SkippedMount[];
+  readonly hooks: WorkloadHooks;
+  readonly lock: HeldLock;
+}
+
+/**
+ * Takes the workload's lock (Busy at once when another operation holds it), puts back what an
+ * earlier crashed capture left quiesced, and plans the mounts and hooks, touching nothing. On any
+ * failure the lock is released.
+ */
+export async function prepareCapture(
+  store: SnapshotStore,
+  engine: Engine,
+  log: Log,
+  workload: Workload,
+  ctx: OperationContext,
+  /** A project's service without volumes still takes part (its lock, its hooks). */
+  options: { readonly allowEmpty?: boolean } = {},
+): Promise<PreparedCapture> {
   const identity = workload.identity;
   const lock = await acquireLock(store.stateDir, 'workload', identity.key, 'capture', { signal: ctx.signal });
   try {
@@ -75,6 +112,8 @@ export async function captureSnapshot(store: SnapshotStore, engine: Engine, log:
     // first, or this capture would take the paused state for the workload's own.
     await resumeQuiesced(store, () => engine, log, emptyRecoveryReport(), identity.key);
     const details = await engine.inspectContainer(workload.id, ctx.signal);
+    // Unusable hook labels are refused here, before anything is touched.
+    const hooks = hooksFromLabels(details.Config.Labels ?? {}, workload.name);
     const plan = planMounts(details.Mounts, Object.keys(details.HostConfig?.Tmpfs ?? {}));
     const skippedMounts = plan.skippedMounts;
     const planned: PlannedVolume[] = [];
@@ -85,21 +124,62 @@ export async function captureSnapshot(store: SnapshotStore, engine: Engine, log:
       if (kind === 'dir') planned.push(volume);
       else skippedMounts.push({ target: volume.target, type: volume.type, source: volume.source, reason: kind });
     }
-    if (planned.length === 0) {
+    if (planned.length === 0 && !options.allowEmpty) {
       throw new RejectedError(
         plan.volumes.length > 0
           ? l10n.t('{0} has no directory mount to snapshot (single-file mounts are skipped).', workload.name)
           : l10n.t('{0} has no named volume or bind mount to snapshot.', workload.name),
       );
     }
+    return { workload, details, planned, skippedMounts, hooks, lock };
+  } catch (error) {
+    await lock.release();
+    throw error;
+  }
+}
+
+export async function captureSnapshot(store: SnapshotStore, engine: Engine, log: Log, workload: Workload, options: CaptureOptions, ctx: OperationContext): Promise<CaptureOutcome> {
+  const prepared = await prepareCapture(store, engine, log, workload, ctx);
+  const { details, planned, skippedMounts, lock } = prepared;
+  const hooks = new OperationHooks(engine, [{ target: { containerId: details.Id, key: workload.identity.key, name: workload.name }, hooks: prepared.hooks }], { pre: 'pre-snapshot', post: 'post-snapshot' }, log, (m) => ctx.progress.report(m));
+  try {
     const temp = await store.createTempDir('capture');
     try {
-      const source = { containerId: details.Id, hold: () => quiesce(engine, store.layout, identity.key, details.Id, options.quiesce, ctx.signal) };
-      return await captureInto(temp, store, engine, workload, source, planned, skippedMounts, options, ctx);
+      // pre-snapshot, quiesce, read, resume, post-snapshot: the post-hook runs whatever happens
+      // once the pre phase began (operationHooks.ts); a failing post-hook of an on-error=fail
+      // workload stops the capture before its commit, so nothing is stored.
+      const hold = async (): Promise<Quiesced> => {
+        await hooks.pre(ctx.signal);
+        let held: Quiesced;
+        try {
+          held = await quiesce(engine, store.layout, workload.identity.key, details.Id, options.quiesce, ctx.signal);
+        } catch (error) {
+          await hooks.post();
+          throw error;
+        }
+        return {
+          applied: held.applied,
+          resume: async () => {
+            try {
+              await held.resume();
+            } finally {
+              await hooks.post();
+            }
+          },
+        };
+      };
+      const beforeCommit = async () => {
+        const failed = hooks.postFailure();
+        if (failed) throw failed;
+        await options.beforeCommit?.();
+      };
+      const outcome = await captureInto(temp, store, engine, workload, { containerId: details.Id, hold }, planned, skippedMounts, { ...options, beforeCommit }, ctx);
+      return { ...outcome, warnings: [...hooks.warnings, ...outcome.warnings], hooks: hooks.outcomes };
     } catch (error) {
       // A full disk fails a write(2), whose error names no file: say it was this capture's.
       throw withPath(error, temp);
     } finally {
+      await hooks.post();
       await rm(temp, { recursive: true, force: true });
     }
   } finally {
@@ -132,7 +212,7 @@ export async function captureStillVolumes(
   }
 }
 
-async function captureInto(
+export async function captureInto(
   temp: string,
   store: SnapshotStore,
   engine: Engine,
@@ -197,6 +277,8 @@ async function captureInto(
   crashPoint('capture.write-manifest');
   throwIfCancelled(ctx.signal);
 
+  await options.beforeCommit?.();
+  throwIfCancelled(ctx.signal);
   ctx.progress.report(l10n.t('Storing snapshot {0}', manifest.id.slice(0, 12)), 97);
   const key = workload.identity.key;
   const committed = await commitSnapshot(store, temp, manifest.id, key, { commit: 'capture.commit', catalog: 'capture.catalog' }, ({ storedBytes, records }) => {
@@ -214,12 +296,14 @@ async function captureInto(
       quiesce: manifest.quiesce,
       origin: 'capture',
       ...(options.restoreId !== undefined ? { restoreId: options.restoreId } : {}),
+      ...(options.set !== undefined ? { set: options.set } : {}),
+      ...(options.schedule !== undefined ? { schedule: options.schedule } : {}),
       ...manifestSummary(manifest),
       storedBytes,
     };
     return { record, write: true, sameContentAs: same[0]?.recordId };
   });
-  return { record: committed.record, existing: !committed.created, ...(committed.sameContentAs ? { sameContentAs: committed.sameContentAs } : {}), warnings: warningsOf(manifest) };
+  return { record: committed.record, existing: !committed.created, ...(committed.sameContentAs ? { sameContentAs: committed.sameContentAs } : {}), warnings: warningsOf(manifest), hooks: [] };
 }
 
 async function readVolume(

@@ -154,11 +154,26 @@ export function recordProblem(value: unknown): string | undefined {
     [typeof r.quiesce === 'string' && QUIESCE.includes(r.quiesce), 'quiesce'],
     [typeof r.origin === 'string' && ORIGINS.includes(r.origin), 'origin'],
     [r.restoreId === undefined || (typeof r.restoreId === 'string' && /^[0-9a-f]{16}$/.test(r.restoreId)), 'restoreId'],
+    [r.set === undefined || isSetRef(r.set), 'set'],
+    [r.schedule === undefined || (typeof r.schedule === 'string' && SCHEDULE_ID_PATTERN.test(r.schedule)), 'schedule'],
     [Array.isArray(r.volumes) && r.volumes.every(isVolumeSummary), 'volumes'],
     [isCount(r.files) && isCount(r.bytes) && isCount(r.storedBytes) && isCount(r.skipped), 'counts'],
   ];
   const bad = checks.filter(([ok]) => !ok).map(([, field]) => field);
   return bad.length > 0 ? `wrong or missing ${bad.join(', ')}` : undefined;
+}
+
+/** A set's ID: `set-` and a record ID (time to the second, 6 hex digits). */
+export const SET_ID_PATTERN = /^set-\d{8}-\d{6}-[0-9a-f]{6}$/;
+/** A schedule's ID: 12 hex digits of the hash of its target and cron expression. */
+export const SCHEDULE_ID_PATTERN = /^[0-9a-f]{12}$/;
+
+function isSetRef(v: unknown): boolean {
+  const o = v as Record<string, unknown> | null;
+  return (
+    typeof o === 'object' && o !== null && typeof o.id === 'string' && SET_ID_PATTERN.test(o.id) && typeof o.project === 'string' && o.project !== '' &&
+    typeof o.service === 'string' && o.service !== '' && typeof o.members === 'number' && Number.isSafeInteger(o.members) && o.members >= 1 && o.members <= 1000
+  );
 }
 
 function isVolumeSummary(v: unknown): boolean {

@@ -20,3 +20,8 @@ export function newRecordId(capturedAt: string): string {
 export function derivedRecordId(capturedAt: string, ...parts: readonly string[]): string {
   return `${stamp(capturedAt)}-${createHash('sha256').update(parts.join('\0')).digest('hex').slice(0, 6)}`;
 }
+
+/** A fresh ID for a project snapshot set taken at `at` (catalog.ts, SET_ID_PATTERN). */
+export function newSetId(at: string): string {
+  return `set-${newRecordId(at)}`;
+}

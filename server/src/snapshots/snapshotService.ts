@@ -1,5 +1,7 @@
 import * as l10n from '@vscode/l10n';
 import type {
+  CreateProjectSnapshotParams,
+  CreateProjectSnapshotResult,
   CreateSnapshotParams,
   DeleteStep,
   CreateSnapshotResult,
@@ -8,7 +10,9 @@ import type {
   ImportSnapshotResult,
   ListSnapshotsResult,
   OrphanSnapshotInfo,
+  PruneSnapshotsResult,
   QuarantinedRecordInfo,
+  RetentionPolicy,
   RetentionStep,
   SnapshotInfo,
   SnapshotRef,
@@ -37,7 +41,10 @@ import { newRecordId } from './recordIds';
 import { recoverSnapshots, type SnapshotRecoveryReport } from './recovery';
 import { references } from './references';
 import { newestFirst, resolveSnapshot } from './resolve';
-import { selectForRemoval } from './retention';
+import type { ParsedParams, PruneSnapshotsParams } from '../../../protocol/src/params';
+import { captureProject } from './project';
+import { describePolicy, parseDuration, policyIsEmpty } from './retention';
+import { decideUnits, projectUnits, workloadUnits, type RecordUnit } from './retentionUnits';
 import { SnapshotStore } from './store';
 import { exportSnapshot, importFile } from './transfer';
 import { loadSealedManifest, verifyObject } from './verify';
@@ -48,7 +55,16 @@ export interface SnapshotHost {
   readonly workloads: WorkloadService;
   /** Finishes a crashed restore of the workload first, so a capture never reads half-swapped volumes. */
   settleWorkload?(key: string): Promise<void>;
+  /** The time retention counts from (the clock tests inject; docs/schedules.md). */
+  now?(): number;
 }
+
+/** What the backend itself adds to a capture: a schedule's ID (docs/schedules.md). */
+export interface CaptureExtras {
+  readonly schedule?: string;
+}
+
+export type PruneRequest = ParsedParams<typeof PruneSnapshotsParams>;
 
 /** The snapshot operations the RPC handlers and the CLI call. Holds no RPC or CLI types. */
 export class SnapshotService {
@@ -122,18 +138,46 @@ export class SnapshotService {
     return { snapshots, orphans, quarantined };
   }
 
-  async create(params: CreateSnapshotParams, ctx: OperationContext): Promise<CreateSnapshotResult> {
+  async create(params: CreateSnapshotParams, ctx: OperationContext, extras: CaptureExtras = {}): Promise<CreateSnapshotResult> {
     const label = checkLabel(params.label ?? '');
     const workload = await this.host.workloads.resolve(params.workload, ctx.signal);
     await this.host.settleWorkload?.(workload.identity.key);
     const store = this.store();
     // Schema-1 records of this store are migrated before a capture adds records beside them.
     await loadCatalog(store, workload.identity.key);
-    const outcome = await captureSnapshot(store, this.host.engine(), this.log, workload, { label, quiesce: params.quiesce ?? 'pause' }, ctx);
-    const pruned = params.keep ? await this.pruneKey(store, workload.identity.key, params.keep, outcome.record.recordId) : [];
+    const outcome = await captureSnapshot(store, this.host.engine(), this.log, workload, { label, quiesce: params.quiesce ?? 'pause', ...extras }, ctx);
+    const pruned = params.keep ? (await this.applyRetention(store, { kind: 'workload', key: workload.identity.key }, { last: params.keep }, false, outcome.record.recordId)).removed : [];
     const [snapshot] = await this.infos(store, [outcome.record]);
     if (!snapshot) throw new Error('capture produced no catalog entry');
-    return { snapshot, existing: outcome.existing, ...(outcome.sameContentAs ? { sameContentAs: outcome.sameContentAs } : {}), warnings: outcome.warnings, pruned };
+    return {
+      snapshot,
+      existing: outcome.existing,
+      ...(outcome.sameContentAs ? { sameContentAs: outcome.sameContentAs } : {}),
+      warnings: outcome.warnings,
+      pruned: [...pruned],
+      ...(outcome.hooks.length > 0 ? { hooks: outcome.hooks } : {}),
+    };
+  }
+
+  /** Every service of a compose project as one consistent set (project.ts). */
+  async createProject(params: CreateProjectSnapshotParams, ctx: OperationContext, extras: CaptureExtras = {}): Promise<CreateProjectSnapshotResult> {
+    const label = checkLabel(params.label ?? '');
+    const members = (await this.host.workloads.list(true, ctx.signal)).filter((w) => w.composeProject === params.project);
+    for (const m of members) await this.host.settleWorkload?.(m.identity.key);
+    const store = this.store();
+    await loadCatalog(store);
+    const outcome = await captureProject(store, this.host.engine(), this.log, params.project, members, { label, quiesce: params.quiesce ?? 'pause', ...extras }, ctx);
+    const snapshots = await this.infos(store, outcome.members.map((m) => m.record));
+    // infos() sorts newest first; the set lists its members in dependency order.
+    const order = outcome.members.map((m) => m.record.recordId);
+    snapshots.sort((a, b) => order.indexOf(a.recordId) - order.indexOf(b.recordId));
+    return {
+      set: { id: outcome.set.id, project: outcome.set.project, members: outcome.members.length },
+      snapshots,
+      withoutData: outcome.withoutData,
+      warnings: outcome.warnings,
+      ...(outcome.hooks.length > 0 ? { hooks: outcome.hooks } : {}),
+    };
   }
 
   async verify(ref: SnapshotRef, ctx: OperationContext): Promise<VerifySnapshotResult> {
@@ -216,18 +260,31 @@ export class SnapshotService {
     return snapshot as SnapshotInfo;
   }
 
-  async prune(workloadRef: string, keep: number, signal?: AbortSignal): Promise<string[]> {
+  /**
+   * Retention now, for one workload's own snapshots or one project's sets (docs/snapshots.md,
+   * "Retention"); with `dryRun` it only decides and reports.
+   */
+  async prune(params: PruneRequest, signal?: AbortSignal): Promise<PruneSnapshotsResult> {
+    const policy = policyOf(params);
+    if ((params.workload === undefined) === (params.project === undefined)) {
+      throw new InvalidParamsError(l10n.t('Retention applies to one workload or one compose project: give exactly one of "workload" and "project".'));
+    }
     const store = this.store();
-    const key = await this.workloadKey(store, workloadRef, signal);
-    await loadCatalog(store, key);
-    return this.pruneKey(store, key, keep);
+    const group: RetentionGroup =
+      params.project !== undefined ? { kind: 'project', project: params.project } : { kind: 'workload', key: await this.workloadKey(store, params.workload as string, signal) };
+    await loadCatalog(store);
+    return this.applyRetention(store, group, policy, params.dryRun === true);
   }
 
-  private async pruneKey(store: SnapshotStore, key: string, keep: number, protect?: string): Promise<string[]> {
+  /** Decides and (unless `dryRun`) removes, under the store lock, so nothing changes meanwhile. */
+  async applyRetention(store: SnapshotStore, group: RetentionGroup, policy: RetentionPolicy, dryRun: boolean, protect?: string): Promise<PruneSnapshotsResult> {
     return store.withLock('snapshot-retention', async () => {
-      const doomed = selectForRemoval(await store.catalog.list(key), keep).filter((r) => r.recordId !== protect);
-      await removeRecords(store, doomed, 'retention.records');
-      return doomed.map((r) => r.recordId);
+      const records = (await store.catalog.scan()).records;
+      const units: RecordUnit[] = group.kind === 'project' ? projectUnits(records, group.project) : workloadUnits(records, group.key);
+      const decisions = decideUnits(units, policy, this.host.now?.() ?? Date.now(), protect);
+      const doomed = decisions.filter((d) => !d.info.keep).flatMap((d) => d.unit.records);
+      const freedBytes = dryRun ? 0 : await removeRecords(store, doomed, 'retention.records');
+      return { removed: doomed.map((r) => r.recordId), dryRun, policy: describePolicy(policy), decisions: decisions.map((d) => d.info), freedBytes };
     });
   }
 
@@ -294,6 +351,30 @@ async function orphanInfo(store: SnapshotStore, id: string): Promise<OrphanSnaps
   } catch (error) {
     return { id, storedBytes: 0, problem: (error as Error).message };
   }
+}
+
+export type RetentionGroup = { readonly kind: 'workload'; readonly key: string } | { readonly kind: 'project'; readonly project: string };
+
+/** The policy a prune request asks for; InvalidParams when it asks for none (as restic). */
+function policyOf(params: PruneRequest): RetentionPolicy {
+  if (params.keep !== undefined && params.keepLast !== undefined) {
+    throw new InvalidParamsError(l10n.t('"keep" and "keepLast" are the same rule; give one of them.'));
+  }
+  const last = params.keep ?? params.keepLast;
+  if (params.keepWithin !== undefined) parseDuration(params.keepWithin);
+  const policy: RetentionPolicy = {
+    ...(last !== undefined ? { last } : {}),
+    ...(params.keepHourly !== undefined ? { hourly: params.keepHourly } : {}),
+    ...(params.keepDaily !== undefined ? { daily: params.keepDaily } : {}),
+    ...(params.keepWeekly !== undefined ? { weekly: params.keepWeekly } : {}),
+    ...(params.keepMonthly !== undefined ? { monthly: params.keepMonthly } : {}),
+    ...(params.keepYearly !== undefined ? { yearly: params.keepYearly } : {}),
+    ...(params.keepWithin !== undefined ? { within: params.keepWithin } : {}),
+  };
+  if (policyIsEmpty(policy)) {
+    throw new InvalidParamsError(l10n.t('A retention policy needs at least one rule (keep-last, keep-hourly, keep-daily, keep-weekly, keep-monthly, keep-yearly or keep-within); without one nothing would be kept.'));
+  }
+  return policy;
 }
 
 function checkLabel(label: string): string {

@@ -27,3 +27,16 @@ export function composeProjectOf(labels: Readonly<Record<string, string>>): stri
 export function composeServiceOf(labels: Readonly<Record<string, string>>): string | undefined {
   return labels[COMPOSE_SERVICE] || undefined;
 }
+
+const COMPOSE_DEPENDS_ON = 'com.docker.compose.depends_on';
+
+/**
+ * The services a compose container depends on, from compose's `depends_on` label:
+ * `db:service_started:false,cache:service_healthy:true` (compose 2.20+), or `db:service_started`
+ * and plain `db` before. Names only; conditions do not matter for ordering.
+ */
+export function composeDependsOn(labels: Readonly<Record<string, string>>): string[] {
+  const raw = labels[COMPOSE_DEPENDS_ON];
+  if (!raw) return [];
+  return [...new Set(raw.split(',').map((part) => part.split(':')[0]?.trim() ?? '').filter((s) => s !== ''))];
+}

@@ -1,8 +1,9 @@
 import * as vscode from 'vscode';
-import { CreateSnapshotRequest, QUIESCE_MODES, type CreateSnapshotResult, type QuiesceMode } from '../../../../protocol/src';
+import { CreateSnapshotRequest, type CreateSnapshotResult } from '../../../../protocol/src';
 import type { Ctx } from '../../ctx';
 import { WorkloadGroupItem } from '../../views/snapshots/WorkloadGroupItem';
 import { workloadArgument } from '../workloads/pickWorkload';
+import { announceCapture, askLabel, quiesceSetting } from './captureParts';
 import { hasSnapshotData } from './snapshotArgument';
 
 export interface TakeSnapshotOptions {
@@ -34,16 +35,10 @@ export function takeSnapshot(ctx: Ctx) {
     }
     const label =
       (typeof options?.label === 'string' ? options.label : undefined) ??
-      (await vscode.window.showInputBox({
-        title: vscode.l10n.t('Take Snapshot of {0}', name),
-        prompt: vscode.l10n.t('A label for the snapshot (optional). Labelled snapshots are kept by retention.'),
-        placeHolder: vscode.l10n.t('for example: before-upgrade'),
-        validateInput: (v) => (v.length > 256 || [...v].some((c) => c < ' ' || c === '\u007f') ? vscode.l10n.t('At most 256 characters on one line.') : undefined),
-      }));
+      (await askLabel(vscode.l10n.t('Take Snapshot of {0}', name), vscode.l10n.t('A label for the snapshot (optional). Labelled snapshots are kept by retention.')));
     if (label === undefined) return undefined;
     const config = vscode.workspace.getConfiguration('berth.snapshots');
-    const quiesceSetting = config.get<string>('quiesce', 'pause');
-    const quiesce: QuiesceMode = (QUIESCE_MODES as readonly string[]).includes(quiesceSetting) ? (quiesceSetting as QuiesceMode) : 'pause';
+    const quiesce = quiesceSetting();
     const perWorkload = config.get<Record<string, unknown>>('keepPerWorkload', {});
     const keepValue = [perWorkload[key], perWorkload[name], config.get<number>('keep', 0)].find((v) => typeof v === 'number' && Number.isInteger(v) && v >= 0) as number | undefined;
     const result = await ctx.runOperation(
@@ -56,15 +51,7 @@ export function takeSnapshot(ctx: Ctx) {
     const message = result.sameContentAs
       ? vscode.l10n.t('Snapshot {0} of {1} taken; unchanged since snapshot {2}, so the data is stored once and shared.', id, name, result.sameContentAs)
       : vscode.l10n.t('Snapshot {0} of {1} taken: {2} volume(s), quiesce: {3}.', id, name, result.snapshot.volumes.length, result.snapshot.quiesce);
-    if (result.warnings.length > 0) {
-      for (const w of result.warnings) ctx.log.warn(w);
-      const show = vscode.l10n.t('Show Skipped Items');
-      void vscode.window.showInformationMessage(`${message} ${vscode.l10n.t('{0} item(s) were skipped.', result.warnings.length)}`, show).then((choice) => {
-        if (choice === show) ctx.log.show();
-      });
-    } else {
-      void vscode.window.showInformationMessage(message);
-    }
+    announceCapture(ctx, message, result.warnings, vscode.l10n.t('Show Skipped Items'), (n) => vscode.l10n.t('{0} item(s) were skipped.', n));
     return result;
   };
 }

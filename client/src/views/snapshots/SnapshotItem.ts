@@ -11,8 +11,12 @@ import { escapeMarkdown } from '../markdown';
  * change alters (not the age), so the tree keeps selection and focus across refreshes.
  */
 export class SnapshotItem extends vscode.TreeItem {
-  constructor(readonly snapshot: SnapshotInfo) {
-    super(snapshot.label || snapshot.id.slice(0, 12), vscode.TreeItemCollapsibleState.None);
+  /** `member`: shown under its project set, named by its service. */
+  constructor(
+    readonly snapshot: SnapshotInfo,
+    member = false,
+  ) {
+    super(member && snapshot.set ? snapshot.set.service : snapshot.label || snapshot.id.slice(0, 12), vscode.TreeItemCollapsibleState.None);
     const s = snapshot;
     this.id = `snapshot:${s.workload.key}:${s.recordId}`;
     const parts = [
@@ -22,7 +26,7 @@ export class SnapshotItem extends vscode.TreeItem {
       quiesceLabel(s.quiesce),
       s.dataMissing ? vscode.l10n.t('data missing') : verifiedLabel(s),
     ];
-    if (s.label) parts.unshift(s.id.slice(0, 12));
+    if (s.label || member) parts.unshift(s.id.slice(0, 12));
     this.description = parts.join(' · ');
     this.contextValue = `snapshot.${s.pinned ? 'pinned' : 'unpinned'}${s.verified.state === 'failed' ? '.failed' : ''}${s.dataMissing ? '.missing' : ''}`;
     this.iconPath =
